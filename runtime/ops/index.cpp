@@ -1,0 +1,8 @@
+#include "runtime/ops/op.hpp"
+#include "runtime/ops/util.hpp"
+
+namespace vireo::rt {
+
+void register_index_ops(OpRegistry& reg) { (void)reg; }
+
+}  // namespace vireo::rt
