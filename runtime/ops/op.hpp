@@ -73,6 +73,10 @@ public:
     virtual void run(RunContext& ctx) const = 0;
     // False for ops whose output must not be computed at load time (random ops).
     virtual bool foldable() const { return true; }
+    // False when run() reads only the shape and type of input i (Shape, Size), so
+    // the node can be folded once shapes are known even if the values are not.
+    // run() then sees a tensor of the right shape whose data must not be read.
+    virtual bool reads_input_data(size_t i) const { (void)i; return true; }
 };
 
 using OpFactory = std::unique_ptr<Op> (*)(const NodeDef& node);

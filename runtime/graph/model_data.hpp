@@ -1,0 +1,42 @@
+// vireo — the imported model: a validated, topologically sorted graph whose
+// values are numbered, with one bound Op per node.
+#pragma once
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/graph/node.hpp"
+#include "runtime/ops/op.hpp"
+#include "vireo/vireo.hpp"
+
+namespace vireo::rt {
+
+struct GraphNode {
+    NodeDef def;
+    std::unique_ptr<Op> op;
+    std::vector<int> in;   // value ids; -1 for an omitted optional input
+    std::vector<int> out;  // value ids; -1 for an omitted optional output
+};
+
+struct ModelData {
+    int64_t ir_version = 0;
+    int opset = 0;
+    std::string producer;
+
+    std::vector<std::string> value_names;      // by value id
+    std::vector<Tensor> initializers;          // by value id; undefined if not an initializer
+    std::vector<GraphNode> nodes;              // topological order
+    std::vector<int> input_ids, output_ids;    // graph inputs (non-initializer) and outputs
+    std::vector<ValueInfo> inputs, outputs;    // as declared
+
+    size_t zero_copy_initializers = 0, copied_initializers = 0;
+    std::vector<std::shared_ptr<const void>> keepalive;  // mappings the initializers view
+};
+
+// Imports an ONNX model from bytes. `keepalive` owns the bytes (so initializers
+// can view them); base_dir is where external data may be read from ("" forbids it).
+std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keepalive,
+                                              const std::string& base_dir, bool allow_external);
+
+}  // namespace vireo::rt

@@ -1,0 +1,374 @@
+// vireo — command-line tool: info, run, bench.
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <new>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu.hpp"
+#include "runtime/onnx/mapped_file.hpp"
+#include "runtime/onnx/proto.hpp"
+#include "runtime/ops/op.hpp"
+#include "vireo/vireo.hpp"
+
+namespace {
+
+// Errors are reported as exactly one line.
+std::string one_line(std::string s) {
+    for (char& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    return s;
+}
+
+using Clock = std::chrono::steady_clock;
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+const char* kUsage =
+    "usage: vireo <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  info MODEL                      opset, inputs, outputs and op histogram; exit 1 on unsupported ops\n"
+    "  run MODEL [--input FILE]... [--output-dir DIR] [--threads N] [--isa ISA]\n"
+    "                                  run once; FILE is .npy or TensorProto .pb (or NAME=FILE);\n"
+    "                                  output i is written to DIR/output_<i>.npy\n"
+    "  bench MODEL [--input FILE]... [--shape NAME=1x3x224x224]... [--threads N] [--runs R]\n"
+    "              [--warmup W] [--isa ISA] [--json]\n"
+    "                                  latency, peak RSS, arena bytes and a per-op profile\n"
+    "\n"
+    "environment: VIREO_NUM_THREADS (default threads), VIREO_ISA (scalar|avx2|avx512|neon cap)\n";
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+double peak_rss_mb() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return double(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+std::string shape_text(const vireo::ValueInfo& v) {
+    if (!v.has_shape) return "?";
+    std::string s = "[";
+    for (size_t i = 0; i < v.shape.size(); ++i) {
+        if (i) s += ",";
+        if (v.shape[i] >= 0) s += std::to_string(v.shape[i]);
+        else s += v.dim_names[i].empty() ? "?" : v.dim_names[i];
+    }
+    return s + "]";
+}
+
+int parse_int(const std::string& flag, const std::string& v, int lo, int hi) {
+    char* end = nullptr;
+    long x = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || x < lo || x > hi)
+        throw UsageError(flag + " expects an integer between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                         ", got '" + v + "'");
+    return int(x);
+}
+
+struct Args {
+    std::string command, model, output_dir, isa;
+    std::vector<std::string> inputs, shapes;
+    int threads = 0, runs = 20, warmup = 3;
+    bool json = false, optimized = false;
+};
+
+Args parse_args(int argc, char** argv) {
+    Args a;
+    if (argc < 2) throw UsageError("missing command");
+    a.command = argv[1];
+    if (a.command == "-h" || a.command == "--help" || a.command == "help") return a;
+    if (a.command != "info" && a.command != "run" && a.command != "bench")
+        throw UsageError("unknown command '" + a.command + "'");
+    for (int i = 2; i < argc; ++i) {
+        std::string s = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw UsageError(s + " needs a value");
+            return argv[++i];
+        };
+        if (s == "--input" || s == "-i") a.inputs.push_back(value());
+        else if (s == "--output-dir" || s == "-o") a.output_dir = value();
+        else if (s == "--threads") a.threads = parse_int(s, value(), 1, 1024);
+        else if (s == "--isa") a.isa = value();
+        else if (s == "--shape" && a.command == "bench") a.shapes.push_back(value());
+        else if (s == "--runs" && a.command == "bench") a.runs = parse_int(s, value(), 1, 1000000);
+        else if (s == "--warmup" && a.command == "bench") a.warmup = parse_int(s, value(), 0, 1000000);
+        else if (s == "--json" && a.command == "bench") a.json = true;
+        else if (s == "--optimized" && a.command == "info") a.optimized = true;
+        else if (s.size() > 1 && s[0] == '-') throw UsageError("unknown option '" + s + "' for " + a.command);
+        else if (a.model.empty()) a.model = s;
+        else throw UsageError("unexpected argument '" + s + "'");
+    }
+    if (a.model.empty()) throw UsageError(a.command + " needs a MODEL");
+    return a;
+}
+
+vireo::Options session_options(const Args& a) {
+    vireo::Options o;
+    o.threads = a.threads;
+    o.isa = a.isa;
+    return o;
+}
+
+// --input FILE or NAME=FILE, matched to the model's inputs in order.
+std::vector<vireo::Tensor> load_inputs(const vireo::Model& model, const std::vector<std::string>& specs) {
+    const auto& ins = model.inputs();
+    std::vector<vireo::Tensor> r(ins.size());
+    size_t next = 0;
+    for (auto& spec : specs) {
+        std::string path = spec;
+        size_t slot = ins.size();
+        size_t eq = spec.find('=');
+        if (eq != std::string::npos) {
+            for (size_t i = 0; i < ins.size(); ++i)
+                if (ins[i].name == spec.substr(0, eq)) slot = i;
+            if (slot < ins.size()) path = spec.substr(eq + 1);
+        }
+        if (slot == ins.size()) {
+            while (next < ins.size() && r[next].defined()) ++next;
+            vireo::check(next < ins.size(), "too many --input files: the model takes ", ins.size(), " input(s)");
+            slot = next;
+        }
+        vireo::check(!r[slot].defined(), "input '", ins[slot].name, "' given twice");
+        r[slot] = vireo::load_tensor_file(path);
+    }
+    for (size_t i = 0; i < ins.size(); ++i)
+        vireo::check(r[i].defined(), "no --input for model input '", ins[i].name, "' (", vireo::dtype_name(ins[i].dtype),
+                     " ", shape_text(ins[i]), ")");
+    return r;
+}
+
+std::string summary(const vireo::Tensor& t) {
+    char buf[160];
+    std::string s = std::string(vireo::dtype_name(t.dtype())) + vireo::shape_str(t.shape());
+    if (t.numel() == 0) return s;
+    double mn = INFINITY, mx = -INFINITY, sum = 0;
+    int64_t arg = 0;
+    for (int64_t i = 0; i < t.numel(); ++i) {
+        double v;
+        switch (t.dtype()) {
+            case vireo::DType::Float32: v = t.data<float>()[i]; break;
+            case vireo::DType::Float64: v = t.data<double>()[i]; break;
+            case vireo::DType::Int64: v = double(t.data<int64_t>()[i]); break;
+            case vireo::DType::Int32: v = t.data<int32_t>()[i]; break;
+            case vireo::DType::Int8: v = t.data<int8_t>()[i]; break;
+            case vireo::DType::UInt8: case vireo::DType::Bool: v = t.data<uint8_t>()[i]; break;
+            default: return s;
+        }
+        if (v > mx) { mx = v; arg = i; }
+        mn = std::min(mn, v);
+        sum += v;
+    }
+    std::snprintf(buf, sizeof buf, "  min %.6g  max %.6g (at %lld)  mean %.6g", mn, mx, (long long)arg,
+                  sum / double(t.numel()));
+    return s + buf;
+}
+
+int cmd_info(const Args& a) {
+    // Parse the file directly, so that a model with unsupported ops can still be described.
+    auto file = vireo::rt::MappedFile::open(a.model);
+    vireo::rt::onnx::ParseEnv env;
+    vireo::rt::onnx::ModelProto mp;
+    try {
+        mp = vireo::rt::onnx::parse_model(file->data, file->size, env);
+    } catch (const vireo::Error& e) {
+        vireo::fail("'", a.model, "': ", e.what());
+    }
+    std::cout << "model:    " << a.model << "\n";
+    std::cout << "ir:       " << mp.ir_version << "\n";
+    std::cout << "producer: " << mp.producer_name << " " << mp.producer_version << "\n";
+    std::cout << "opset:   ";
+    int64_t onnx_opset = mp.ir_version < 3 ? 1 : 0;
+    for (auto& [d, v] : mp.opset_imports) {
+        std::cout << " " << (d.empty() ? "ai.onnx" : d) << " " << v;
+        if (d.empty() || d == "ai.onnx") onnx_opset = v;
+    }
+    std::cout << "\n";
+    std::set<std::string> inits;
+    for (auto& [n, t] : mp.graph.initializers) inits.insert(n);
+    auto print_vi = [](const vireo::rt::onnx::ValueInfoProto& v) {
+        vireo::ValueInfo vi{v.name, v.elem, v.dims, v.dim_names, v.has_shape};
+        std::cout << "  " << v.name << ": " << (v.is_tensor ? vireo::dtype_name(v.elem) : "non-tensor") << " "
+                  << shape_text(vi) << "\n";
+    };
+    std::cout << "inputs:\n";
+    for (auto& v : mp.graph.inputs)
+        if (!inits.count(v.name)) print_vi(v);
+    std::cout << "outputs:\n";
+    for (auto& v : mp.graph.outputs) print_vi(v);
+    std::map<std::string, int> hist;
+    std::set<std::string> unsupported;
+    const auto& reg = vireo::rt::OpRegistry::global();
+    for (auto& n : mp.graph.nodes) {
+        bool onnx = n.domain.empty() || n.domain == "ai.onnx";
+        std::string key = onnx ? n.op_type : n.domain + "::" + n.op_type;
+        ++hist[key];
+        if (!onnx || !reg.find(n.op_type, int(onnx_opset))) unsupported.insert(key);
+    }
+    std::cout << "initializers: " << mp.graph.initializers.size() << "\n";
+    std::cout << "nodes: " << mp.graph.nodes.size() << "\n";
+    std::cout << "ops:\n";
+    for (auto& [op, n] : hist) std::printf("  %-28s %6d%s\n", op.c_str(), n, unsupported.count(op) ? "  (unsupported)" : "");
+    std::cout << "isa: " << vireo::kernels::isa_name(vireo::kernels::resolve_isa(a.isa)) << "\n";
+    if (!unsupported.empty()) {
+        std::string list;
+        for (auto& u : unsupported) list += (list.empty() ? "" : ", ") + u;
+        vireo::fail("unsupported ops at opset ", onnx_opset, ": ", list);
+    }
+    // Full import validates the graph (names, cycles, attributes).
+    vireo::Model model = vireo::Model::load(a.model);
+    (void)model;
+    return 0;
+}
+
+int cmd_run(const Args& a) {
+    vireo::Model model = vireo::Model::load(a.model);
+    auto inputs = load_inputs(model, a.inputs);
+    vireo::Session session(model, session_options(a));
+    auto t0 = Clock::now();
+    auto outs = session.run(inputs);
+    double ms = ms_since(t0);
+    if (!a.output_dir.empty()) {
+        struct stat st{};
+        if (stat(a.output_dir.c_str(), &st) != 0) {
+            vireo::check(mkdir(a.output_dir.c_str(), 0755) == 0, "cannot create output directory '", a.output_dir, "': ",
+                         std::strerror(errno));
+        } else {
+            vireo::check(S_ISDIR(st.st_mode), "'", a.output_dir, "' is not a directory");
+        }
+        for (size_t i = 0; i < outs.size(); ++i)
+            vireo::save_npy(a.output_dir + "/output_" + std::to_string(i) + ".npy", outs[i]);
+    }
+    for (size_t i = 0; i < outs.size(); ++i)
+        std::cout << "output " << i << " '" << model.outputs()[i].name << "': " << summary(outs[i]) << "\n";
+    std::printf("ran in %.3f ms (%d threads, %s)\n", ms, session.threads(), session.isa().c_str());
+    return 0;
+}
+
+std::vector<vireo::Tensor> random_inputs(const vireo::Model& model, const std::vector<std::string>& shape_specs) {
+    std::map<std::string, vireo::Shape> overrides;
+    for (auto& spec : shape_specs) {
+        size_t eq = spec.find('=');
+        if (eq == std::string::npos) throw UsageError("--shape expects NAME=DxDx..., got '" + spec + "'");
+        vireo::Shape s;
+        std::string dims = spec.substr(eq + 1);
+        size_t p = 0;
+        while (p <= dims.size()) {
+            size_t x = dims.find('x', p);
+            std::string d = dims.substr(p, x == std::string::npos ? std::string::npos : x - p);
+            s.push_back(parse_int("--shape", d, 0, 1 << 30));
+            if (x == std::string::npos) break;
+            p = x + 1;
+        }
+        overrides[spec.substr(0, eq)] = s;
+    }
+    std::mt19937 rng(42);
+    std::vector<vireo::Tensor> r;
+    for (auto& in : model.inputs()) {
+        vireo::Shape s;
+        if (overrides.count(in.name)) {
+            s = overrides[in.name];
+            overrides.erase(in.name);
+        } else {
+            for (auto d : in.shape) s.push_back(d < 0 ? 1 : d);  // symbolic dims default to 1
+        }
+        vireo::Tensor t = vireo::Tensor::zeros(in.dtype, s);
+        std::uniform_real_distribution<float> u(-1.f, 1.f);
+        if (in.dtype == vireo::DType::Float32)
+            for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+        else if (in.dtype == vireo::DType::Bool)
+            for (int64_t i = 0; i < t.numel(); ++i) t.data<uint8_t>()[i] = rng() & 1;
+        r.push_back(t);
+    }
+    if (!overrides.empty()) vireo::fail("--shape names unknown input '", overrides.begin()->first, "'");
+    return r;
+}
+
+int cmd_bench(const Args& a) {
+    auto t0 = Clock::now();
+    vireo::Model model = vireo::Model::load(a.model);
+    vireo::Session session(model, session_options(a));
+    double load_ms = ms_since(t0);
+    auto inputs = a.inputs.empty() ? random_inputs(model, a.shapes) : load_inputs(model, a.inputs);
+    t0 = Clock::now();
+    session.run(inputs);
+    double first_ms = ms_since(t0);
+    for (int i = 0; i < a.warmup; ++i) session.run(inputs);
+    std::vector<double> lat;
+    for (int i = 0; i < a.runs; ++i) {
+        t0 = Clock::now();
+        session.run(inputs);
+        lat.push_back(ms_since(t0));
+    }
+    std::sort(lat.begin(), lat.end());
+    auto pct = [&](double p) { return lat[std::min(lat.size() - 1, size_t(p * double(lat.size() - 1) + 0.5))]; };
+    double median = lat.size() % 2 ? lat[lat.size() / 2] : 0.5 * (lat[lat.size() / 2 - 1] + lat[lat.size() / 2]);
+
+    // Profile on separate runs so the timer calls do not touch the latency figures.
+    session.set_profiling(true);
+    int prof_runs = std::max(1, std::min(a.runs, 10));
+    for (int i = 0; i < prof_runs; ++i) session.run(inputs);
+    auto prof = session.profile();
+    session.set_profiling(false);
+    double prof_total = 0;
+    for (auto& p : prof) prof_total += p.total_ms;
+
+    std::printf("model:      %s (%zu nodes, opset %d)\n", a.model.c_str(), model.node_count(), model.opset());
+    std::printf("threads:    %d   isa: %s\n", session.threads(), session.isa().c_str());
+    std::printf("load:       %.2f ms\n", load_ms);
+    std::printf("first run:  %.2f ms\n", first_ms);
+    std::printf("latency:    min %.3f  median %.3f  p90 %.3f  max %.3f ms  (%d runs, %d warmup)\n", lat.front(), median,
+                pct(0.9), lat.back(), a.runs, a.warmup);
+    std::printf("peak RSS:   %.1f MB\n", peak_rss_mb());
+    std::printf("arena:      %zu bytes\n", session.arena_bytes());
+    std::printf("profile (%d runs):\n  %-24s %8s %12s %7s\n", prof_runs, "op", "calls/run", "ms/run", "share");
+    for (auto& p : prof)
+        std::printf("  %-24s %8lld %12.3f %6.1f%%\n", p.op_type.c_str(), (long long)(p.calls / prof_runs),
+                    p.total_ms / prof_runs, prof_total > 0 ? 100.0 * p.total_ms / prof_total : 0.0);
+    if (a.json)
+        std::printf("{\"model\": \"%s\", \"load_ms\": %.3f, \"first_ms\": %.3f, \"median_ms\": %.4f, \"min_ms\": %.4f, "
+                    "\"p90_ms\": %.4f, \"max_ms\": %.4f, \"runs\": %d, \"peak_rss_mb\": %.2f, \"arena_bytes\": %zu, "
+                    "\"threads\": %d, \"isa\": \"%s\", \"nodes\": %zu}\n",
+                    a.model.c_str(), load_ms, first_ms, median, lat.front(), pct(0.9), lat.back(), a.runs, peak_rss_mb(),
+                    session.arena_bytes(), session.threads(), session.isa().c_str(), model.node_count());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        Args a = parse_args(argc, argv);
+        if (a.command == "-h" || a.command == "--help" || a.command == "help") {
+            std::cout << kUsage;
+            return 0;
+        }
+        if (a.command == "info") return cmd_info(a);
+        if (a.command == "run") return cmd_run(a);
+        return cmd_bench(a);
+    } catch (const UsageError& e) {
+        std::cerr << "vireo: " << e.what() << "\n" << kUsage;
+        return 2;
+    } catch (const vireo::Error& e) {
+        std::cerr << "vireo: error: " << one_line(e.what()) << "\n";
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "vireo: error: out of memory\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "vireo: error: " << one_line(e.what()) << "\n";
+        return 1;
+    }
+}
