@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -37,6 +38,9 @@ struct ModelCase {
     // may or may not keep those as nodes).
     std::map<std::string, int> ops;
 };
+
+// So a failure names the model instead of dumping the struct's bytes.
+void PrintTo(const ModelCase& c, std::ostream* os) { *os << c.name; }
 
 const std::vector<ModelCase>& cases() {
     static const std::vector<ModelCase> c = {
