@@ -104,11 +104,11 @@ private:
             check(c <= double(kMaxGeneratedLength), "Range: length ", c, " is too large");
             n = c > 0 ? int64_t(c) : 0;
         } else {
-            const std::vector<int64_t> s = to_i64_vector(start, "Range"), l = to_i64_vector(limit, "Range"),
-                                       d = to_i64_vector(delta, "Range");
-            check(d[0] != 0, "Range: delta must not be zero");
+            const int64_t s = element_as_i64(start, 0, "Range"), l = element_as_i64(limit, 0, "Range"),
+                          d = element_as_i64(delta, 0, "Range");
+            check(d != 0, "Range: delta must not be zero");
             // 128-bit so that limit - start cannot overflow for any int64 inputs.
-            const __int128 span = __int128(l[0]) - s[0], step = d[0];
+            const __int128 span = __int128(l) - s, step = d;
             __int128 c = 0;
             if (step > 0 && span > 0) c = (span + step - 1) / step;
             if (step < 0 && span < 0) c = (-span + -step - 1) / -step;
