@@ -1,0 +1,406 @@
+// vireo — Conv and ConvTranspose (opsets 1 and 11; any spatial rank).
+//
+// Both ops resolve their attributes into a ref::WindowGeometry and run the
+// reference kernels of kernels/ref/conv.hpp, split across threads in one of two
+// ways that give bit-identical results (the kernels fix every summation order):
+//   * many (image, group) jobs — grouped/depthwise convs or batches: one job per task;
+//   * few jobs — one job at a time, its im2col rows and GEMM blocks in parallel.
+// The choice depends on the shapes only.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/ref/conv.hpp"
+#include "runtime/ops/op.hpp"
+#include "runtime/ops/util.hpp"
+
+namespace vireo::rt {
+
+namespace {
+
+// The attributes Conv and ConvTranspose share. Per-axis vectors stay empty when
+// absent and get their defaults once the spatial rank is known.
+struct WindowAttrs {
+    const char* op;
+    ref::AutoPad auto_pad = ref::AutoPad::NotSet;
+    std::vector<int64_t> kernel_shape, strides, dilations, pads;
+    int64_t group = 1;
+
+    WindowAttrs(const NodeDef& n, const char* op_name) : op(op_name) {
+        auto_pad = ref::parse_auto_pad(n.get_string("auto_pad", "NOTSET"), op);
+        kernel_shape = n.get_ints("kernel_shape");
+        strides = n.get_ints("strides");
+        dilations = n.get_ints("dilations");
+        pads = n.get_ints("pads");
+        group = n.get_int("group", 1);
+        check(group > 0, op, ": group must be positive, got ", group);
+        check(n.num_inputs() == 2 || n.num_inputs() == 3, op, ": expected 2 or 3 inputs, got ",
+              n.num_inputs());
+        check(n.has_input(0) && n.has_input(1), op, ": inputs X and W are required");
+        check(n.num_outputs() == 1, op, ": expected 1 output, got ", n.num_outputs());
+        for (int64_t v : strides) check(v > 0, op, ": strides must be positive, got ", v);
+        for (int64_t v : dilations) check(v > 0, op, ": dilations must be positive, got ", v);
+        for (int64_t v : pads) check(v >= 0, op, ": pads must be non-negative, got ", v);
+        for (int64_t v : kernel_shape)
+            check(v > 0, op, ": kernel_shape values must be positive, got ", v);
+    }
+
+    // Geometry with image/kernel/strides/dilations/pads filled for `rank` spatial
+    // axes; `kernel` comes from W's shape and must agree with kernel_shape.
+    ref::WindowGeometry base_geometry(const Shape& image, const Shape& kernel) const {
+        const size_t r = image.size();
+        if (!kernel_shape.empty())
+            check(Shape(kernel_shape) == kernel, op, ": kernel_shape ", shape_str(kernel_shape),
+                  " does not match the weight's spatial shape ", shape_str(kernel));
+        ref::WindowGeometry g;
+        g.image = image;
+        g.kernel = kernel;
+        g.stride = strides.empty() ? std::vector<int64_t>(r, 1) : strides;
+        g.dilation = dilations.empty() ? std::vector<int64_t>(r, 1) : dilations;
+        const std::vector<int64_t> p = pads.empty() ? std::vector<int64_t>(2 * r, 0) : pads;
+        ref::check_window_attrs(g.kernel, g.stride, g.dilation, p, r, op);
+        g.pad_begin.assign(p.begin(), p.begin() + long(r));
+        g.pad_end.assign(p.begin() + long(r), p.end());
+        return g;
+    }
+};
+
+int64_t checked_mul(int64_t a, int64_t b, const char* op) {
+    int64_t r;
+    check(!__builtin_mul_overflow(a, b, &r), op, ": size overflow (", a, " x ", b, ")");
+    return r;
+}
+
+void check_float_inputs(const InferContext& ctx, const char* op) {
+    const DType t = ctx.dtype(0);
+    check(t == DType::Float32 || t == DType::Float64, op, ": unsupported element type ",
+          dtype_name(t), " (expected float32 or float64)");
+    for (size_t i = 1; i < ctx.num_inputs(); ++i)
+        if (ctx.has_input(i))
+            check(ctx.dtype(i) == t, op, ": input ", i, " is ", dtype_name(ctx.dtype(i)),
+                  " but X is ", dtype_name(t));
+}
+
+// One (image, group) unit of work and the layout facts both drivers need.
+struct ConvPlan {
+    ref::WindowGeometry geom;
+    int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
+    int64_t cin_g() const { return in_channels / group; }
+    int64_t cout_g() const { return out_channels / group; }
+    int64_t jobs() const { return batch * group; }
+};
+
+// The split never depends on the thread count, so even a compiler that fuses
+// multiply-adds differently in different loops cannot make results vary with it.
+constexpr int64_t kJobParallelMinJobs = 16;
+
+bool prefer_job_parallelism(const ConvPlan& p) { return p.jobs() >= kJobParallelMinJobs; }
+
+auto executor(const RunContext& ctx) {
+    return [&ctx](int64_t n, int64_t grain, const auto& fn) { ctx.parallel_for(n, grain, fn); };
+}
+
+// ---------------------------------------------------------------------------
+// Conv
+
+class ConvOp final : public Op {
+public:
+    explicit ConvOp(const NodeDef& n) : attrs_(n, "Conv") {}
+
+    bool infer(InferContext& ctx) const override {
+        check_float_inputs(ctx, "Conv");
+        const ConvPlan p = plan(ctx.shape(0), ctx.shape(1), ctx.has_input(2) ? &ctx.shape(2) : nullptr);
+        Shape out{p.batch, p.out_channels};
+        out.insert(out.end(), p.geom.grid.begin(), p.geom.grid.end());
+        checked_numel(out);
+        ctx.set_output(0, ctx.dtype(0), out);
+        return true;
+    }
+
+    void run(RunContext& ctx) const override {
+        const Tensor& x = ctx.input(0);
+        const Tensor& w = ctx.input(1);
+        const Tensor* b = ctx.has_input(2) ? &ctx.input(2) : nullptr;
+        const ConvPlan p = plan(x.shape(), w.shape(), b ? &b->shape() : nullptr);
+        dispatch_types<float, double>(x.dtype(), "Conv", [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            compute<T>(ctx, p, x.data<T>(), w.data<T>(), b ? b->data<T>() : nullptr,
+                       ctx.output(0).data<T>());
+        });
+    }
+
+private:
+    ConvPlan plan(const Shape& x, const Shape& w, const Shape* b) const {
+        check(x.size() >= 3, "Conv: X must have rank >= 3 (N, C, spatial...), got ", shape_str(x));
+        check(w.size() == x.size(), "Conv: W ", shape_str(w), " must have the same rank as X ",
+              shape_str(x));
+        ConvPlan p;
+        p.batch = x[0];
+        p.in_channels = x[1];
+        p.out_channels = w[0];
+        p.group = attrs_.group;
+        check(p.in_channels % p.group == 0, "Conv: group ", p.group,
+              " does not divide the input channels ", p.in_channels);
+        check(p.out_channels % p.group == 0, "Conv: group ", p.group,
+              " does not divide the output channels ", p.out_channels);
+        check(checked_mul(w[1], p.group, "Conv") == p.in_channels, "Conv: W ", shape_str(w), " expects ", w[1],
+              " channels per group but X ", shape_str(x), " has ", p.in_channels, " channels in ",
+              p.group, " groups");
+        if (b)
+            check(b->size() == 1 && (*b)[0] == p.out_channels, "Conv: B ", shape_str(*b),
+                  " must have shape [", p.out_channels, "]");
+        p.geom = attrs_.base_geometry(Shape(x.begin() + 2, x.end()), Shape(w.begin() + 2, w.end()));
+        ref::resolve_forward_window(p.geom, attrs_.auto_pad, false, "Conv");
+        return p;
+    }
+
+    template <class T>
+    static void compute(RunContext& ctx, const ConvPlan& p, const T* x, const T* w, const T* b,
+                        T* y) {
+        if (p.batch == 0 || p.out_channels == 0) return;  // empty output
+        const auto& g = p.geom;
+        const int64_t in_plane = g.image_size(), out_plane = g.grid_size();
+        const int64_t cin_g = p.cin_g(), cout_g = p.cout_g();
+        const int64_t rows = cin_g * g.kernel_size();
+        const int64_t w_group = cout_g * rows;
+        auto x_of = [&](int64_t job) {
+            return x + ((job / p.group) * p.in_channels + (job % p.group) * cin_g) * in_plane;
+        };
+        auto y_of = [&](int64_t job) {
+            return y + ((job / p.group) * p.out_channels + (job % p.group) * cout_g) * out_plane;
+        };
+        auto w_of = [&](int64_t job) { return w + (job % p.group) * w_group; };
+
+        const int64_t planes = p.batch * p.out_channels;
+        ctx.parallel_for(planes, std::max<int64_t>(1, 65536 / std::max<int64_t>(out_plane, 1)),
+                         [&](int64_t b0, int64_t b1) {
+                             ref::fill_bias(y + b0 * out_plane, b1 - b0, p.out_channels, out_plane,
+                                            b, b0);
+                         });
+
+        if (prefer_job_parallelism(p)) {
+            ctx.parallel_for(p.jobs(), 1, [&](int64_t j0, int64_t j1) {
+                std::vector<T> scratch;
+                for (int64_t j = j0; j < j1; ++j)
+                    ref::conv_group<T>(g, cin_g, cout_g, x_of(j), w_of(j), y_of(j), scratch);
+            });
+            return;
+        }
+
+        // Few jobs: parallelize inside each one. Same tiles and the same GEMM
+        // element order as ref::conv_group, hence the same bits.
+        const auto pfor = executor(ctx);
+        const bool pointwise = ref::is_pointwise(g);
+        const int64_t tile = ref::conv_tile_width(rows, out_plane);
+        std::vector<T> col(pointwise ? 0 : size_t(rows * tile));
+        for (int64_t j = 0; j < p.jobs(); ++j) {
+            if (pointwise) {
+                ref::gemm_parallel<T>(pfor, cout_g, out_plane, rows, w_of(j), rows, x_of(j),
+                                      out_plane, y_of(j), out_plane, T(1), T(1), false, false);
+                continue;
+            }
+            for (int64_t p0 = 0; p0 < out_plane; p0 += tile) {
+                const int64_t n = std::min(tile, out_plane - p0);
+                ctx.parallel_for(rows, std::max<int64_t>(1, 16384 / n), [&](int64_t r0, int64_t r1) {
+                    ref::im2col<T>(g, x_of(j), r0, r1, p0, p0 + n, col.data() + r0 * n, n);
+                });
+                ref::gemm_parallel<T>(pfor, cout_g, n, rows, w_of(j), rows, col.data(), n,
+                                      y_of(j) + p0, out_plane, T(1), T(1), false, false);
+            }
+        }
+    }
+
+    WindowAttrs attrs_;
+};
+
+// ---------------------------------------------------------------------------
+// ConvTranspose
+
+class ConvTransposeOp final : public Op {
+public:
+    explicit ConvTransposeOp(const NodeDef& n)
+        : attrs_(n, "ConvTranspose"),
+          output_padding_(n.get_ints("output_padding")),
+          output_shape_(n.get_ints("output_shape")),
+          has_output_shape_(n.has("output_shape")),
+          opset_(n.opset) {
+        for (int64_t v : output_padding_)
+            check(v >= 0, "ConvTranspose: output_padding must be non-negative, got ", v);
+        for (int64_t v : output_shape_)
+            check(v > 0, "ConvTranspose: output_shape values must be positive, got ", v);
+    }
+
+    bool infer(InferContext& ctx) const override {
+        check_float_inputs(ctx, "ConvTranspose");
+        const ConvPlan p =
+            plan(ctx.shape(0), ctx.shape(1), ctx.has_input(2) ? &ctx.shape(2) : nullptr);
+        Shape out{p.batch, p.out_channels};
+        out.insert(out.end(), p.geom.image.begin(), p.geom.image.end());
+        checked_numel(out);
+        ctx.set_output(0, ctx.dtype(0), out);
+        return true;
+    }
+
+    void run(RunContext& ctx) const override {
+        const Tensor& x = ctx.input(0);
+        const Tensor& w = ctx.input(1);
+        const Tensor* b = ctx.has_input(2) ? &ctx.input(2) : nullptr;
+        const ConvPlan p = plan(x.shape(), w.shape(), b ? &b->shape() : nullptr);
+        dispatch_types<float, double>(x.dtype(), "ConvTranspose", [&](auto tag) {
+            using T = typename decltype(tag)::type;
+            compute<T>(ctx, p, x.data<T>(), w.data<T>(), b ? b->data<T>() : nullptr,
+                       ctx.output(0).data<T>());
+        });
+    }
+
+private:
+    // The geometry is that of the forward convolution this op is the adjoint of:
+    // geom.grid is X's spatial shape, geom.image Y's.
+    ConvPlan plan(const Shape& x, const Shape& w, const Shape* b) const {
+        const char* op = "ConvTranspose";
+        check(x.size() >= 3, op, ": X must have rank >= 3 (N, C, spatial...), got ", shape_str(x));
+        check(w.size() == x.size(), op, ": W ", shape_str(w), " must have the same rank as X ",
+              shape_str(x));
+        ConvPlan p;
+        p.batch = x[0];
+        p.in_channels = x[1];
+        p.group = attrs_.group;
+        check(w[0] == p.in_channels, op, ": W ", shape_str(w), " expects ", w[0],
+              " input channels but X ", shape_str(x), " has ", p.in_channels);
+        check(p.in_channels % p.group == 0, op, ": group ", p.group,
+              " does not divide the input channels ", p.in_channels);
+        check(w[1] >= 0, op, ": bad weight shape ", shape_str(w));
+        p.out_channels = checked_mul(w[1], p.group, op);
+        if (b)
+            check(b->size() == 1 && (*b)[0] == p.out_channels, op, ": B ", shape_str(*b),
+                  " must have shape [", p.out_channels, "]");
+
+        const size_t r = x.size() - 2;
+        const Shape grid(x.begin() + 2, x.end());
+        // The bound keeps stride·extent products far from int64 overflow.
+        for (int64_t d : grid)
+            check(d > 0 && d <= (int64_t(1) << 36), op,
+                  ": spatial dimensions of X must be positive (and sane), got ", shape_str(x));
+        ref::WindowGeometry g = attrs_.base_geometry(grid, Shape(w.begin() + 2, w.end()));
+        g.grid = grid;
+
+        const std::vector<int64_t> adj =
+            output_padding_.empty() ? std::vector<int64_t>(r, 0) : output_padding_;
+        check(adj.size() == r, op, ": output_padding has ", adj.size(), " values, expected ", r);
+        Shape requested;
+        if (has_output_shape_) {
+            // Accept the spatial shape or, as some exporters write it, the full shape.
+            check(output_shape_.size() == r || output_shape_.size() == r + 2, op,
+                  ": output_shape has ", output_shape_.size(), " values, expected ", r);
+            requested.assign(output_shape_.end() - long(r), output_shape_.end());
+        }
+
+        g.image.assign(r, 0);
+        for (size_t d = 0; d < r; ++d) {
+            check(adj[d] < std::max(g.stride[d], g.dilation[d]), op, ": output_padding ", adj[d],
+                  " must be less than the stride or the dilation on spatial axis ", d);
+            const int64_t natural = g.stride[d] * (grid[d] - 1) + adj[d] + g.effective_kernel(d);
+            int64_t out;
+            if (has_output_shape_ || attrs_.auto_pad == ref::AutoPad::SameUpper ||
+                attrs_.auto_pad == ref::AutoPad::SameLower) {
+                out = has_output_shape_ ? requested[d] : grid[d] * g.stride[d];
+                // A requested size above the natural one just appends bias-only
+                // elements at the end (negative end padding).
+                const int64_t total = std::max<int64_t>(0, natural - out);
+                g.pad_begin[d] = pad_begin_for(total);
+                g.pad_end[d] = natural - out - g.pad_begin[d];
+            } else {
+                if (attrs_.auto_pad == ref::AutoPad::Valid) g.pad_begin[d] = g.pad_end[d] = 0;
+                out = natural - g.pad_begin[d] - g.pad_end[d];
+            }
+            check(out > 0, op, ": output spatial dimension ", d, " would be ", out);
+            g.image[d] = out;
+        }
+        ref::checked_product(g.image, op, "output plane");
+        ref::checked_product(g.grid, op, "input plane");
+        p.geom = std::move(g);
+        return p;
+    }
+
+    // How a total padding is split. Opset 11 gives SAME_UPPER the smaller half at
+    // the beginning and everything else the larger; opset 1 documents the opposite
+    // split for explicit output_shape, which only matters for odd totals.
+    int64_t pad_begin_for(int64_t total) const {
+        const bool upper = attrs_.auto_pad == ref::AutoPad::SameUpper;
+        const int64_t small = total / 2, large = total - small;
+        if (!has_output_shape_) return upper ? small : large;  // auto_pad SAME_*
+        if (opset_ >= 11) return upper ? small : large;
+        return upper ? large : small;
+    }
+
+    template <class T>
+    static void compute(RunContext& ctx, const ConvPlan& p, const T* x, const T* w, const T* b,
+                        T* y) {
+        if (p.batch == 0 || p.out_channels == 0) return;  // empty output
+        const auto& g = p.geom;
+        const int64_t in_plane = g.grid_size(), out_plane = g.image_size();
+        const int64_t cin_g = p.cin_g(), cout_g = p.cout_g();
+        const int64_t rows = cout_g * g.kernel_size();
+        const int64_t w_group = cin_g * rows;
+        auto x_of = [&](int64_t job) {
+            return x + ((job / p.group) * p.in_channels + (job % p.group) * cin_g) * in_plane;
+        };
+        auto y_of = [&](int64_t job) {
+            return y + ((job / p.group) * p.out_channels + (job % p.group) * cout_g) * out_plane;
+        };
+        auto w_of = [&](int64_t job) { return w + (job % p.group) * w_group; };
+
+        const int64_t planes = p.batch * p.out_channels;
+        ctx.parallel_for(planes, std::max<int64_t>(1, 65536 / std::max<int64_t>(out_plane, 1)),
+                         [&](int64_t b0, int64_t b1) {
+                             ref::fill_bias(y + b0 * out_plane, b1 - b0, p.out_channels, out_plane,
+                                            b, b0);
+                         });
+
+        if (prefer_job_parallelism(p)) {
+            ctx.parallel_for(p.jobs(), 1, [&](int64_t j0, int64_t j1) {
+                std::vector<T> scratch;
+                for (int64_t j = j0; j < j1; ++j)
+                    ref::conv_transpose_group<T>(g, cin_g, cout_g, x_of(j), w_of(j), y_of(j),
+                                                 scratch);
+            });
+            return;
+        }
+
+        // Few jobs: the same tiles as ref::conv_transpose_group, with the GEMM
+        // split into blocks and col2im split by output channel.
+        const auto pfor = executor(ctx);
+        const int64_t tile = ref::conv_tile_width(rows, in_plane);
+        std::vector<T> col(size_t(rows * tile));
+        for (int64_t j = 0; j < p.jobs(); ++j) {
+            for (int64_t p0 = 0; p0 < in_plane; p0 += tile) {
+                const int64_t n = std::min(tile, in_plane - p0);
+                ref::gemm_parallel<T>(pfor, rows, n, cin_g, w_of(j), rows, x_of(j) + p0, in_plane,
+                                      col.data(), n, T(1), T(0), true, false);
+                const int64_t grain =
+                    std::max<int64_t>(1, 16384 / std::max<int64_t>(n * g.kernel_size(), 1));
+                ctx.parallel_for(cout_g, grain, [&](int64_t c0, int64_t c1) {
+                    ref::col2im_add<T>(g, col.data(), n, c0, c1, p0, p0 + n, y_of(j));
+                });
+            }
+        }
+    }
+
+    WindowAttrs attrs_;
+    std::vector<int64_t> output_padding_, output_shape_;
+    bool has_output_shape_;
+    int opset_;
+};
+
+template <class T>
+std::unique_ptr<Op> make(const NodeDef& n) {
+    return std::make_unique<T>(n);
+}
+
+}  // namespace
+
+void register_nn_conv_ops(OpRegistry& reg) {
+    reg.add("Conv", &make<ConvOp>);
+    reg.add("ConvTranspose", &make<ConvTransposeOp>);
+}
+
+}  // namespace vireo::rt
