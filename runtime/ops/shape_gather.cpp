@@ -13,7 +13,6 @@
 // so every opset accepts them.
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <string>
 
@@ -39,7 +38,7 @@ void check_storable(const char* op, DType t) {
     check(dtype_size(t) != 0, op, ": unsupported element type ", dtype_name(t));
 }
 
-
+// Int64 list from a 1-D (or scalar) index input; int32 is accepted as well.
 std::vector<int64_t> read_index_list(const Tensor& t, const char* op, const char* what) {
     check(t.rank() <= 1, op, ": '", what, "' must be a 1-D tensor, got shape ", shape_str(t.shape()));
     check(t.dtype() == DType::Int64 || t.dtype() == DType::Int32, op, ": '", what,
