@@ -212,15 +212,17 @@ void avg_pool(const WindowGeometry& g, int64_t planes, const T* x, T* y, bool co
     }
 }
 
-// y[p] = mean of plane p (plane_size elements).
+// y[p] = mean of plane p (plane_size elements). Planes can be large (a whole
+// feature map), so float sums accumulate in double.
 template <class T>
 void global_avg_pool(int64_t planes, int64_t plane_size, const T* x, T* y) {
     static_assert(std::is_floating_point_v<T>, "average pooling is defined for floating types");
+    using Acc = std::conditional_t<(sizeof(T) < sizeof(double)), double, T>;
     for (int64_t p = 0; p < planes; ++p) {
         const T* src = x + p * plane_size;
-        T sum = 0;
+        Acc sum = 0;
         for (int64_t i = 0; i < plane_size; ++i) sum += src[i];
-        y[p] = plane_size > 0 ? sum / T(plane_size) : T(0);
+        y[p] = plane_size > 0 ? T(sum / Acc(plane_size)) : T(0);
     }
 }
 

@@ -333,4 +333,6 @@ void register_nn_ops(OpRegistry& reg) {
     register_nn_pool_ops(reg);
 }
 
+#undef VIREO_MATMUL_TYPES
+
 }  // namespace vireo::rt
