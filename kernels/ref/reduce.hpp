@@ -178,16 +178,22 @@ struct LogSumExpReducer {
         double sum;
     };
     static Acc init() { return {-std::numeric_limits<double>::infinity(), 0.0}; }
+    // exp of a non-positive difference: float precision is plenty for float
+    // inputs (and much cheaper); the sum itself stays double.
+    static double exp_term(double d) {
+        if constexpr (std::is_same_v<T, float>) return double(std::exp(float(d)));
+        else return std::exp(d);
+    }
     static void add(Acc& a, T x) {
         const double v = double(x);
         if (std::isnan(v) || std::isnan(a.max)) {
             a.max = std::numeric_limits<double>::quiet_NaN();
         } else if (v > a.max) {
-            a.sum = a.sum * std::exp(a.max - v) + 1.0;  // exp(-inf) = 0 on the first element
+            a.sum = a.sum * exp_term(a.max - v) + 1.0;  // exp(-inf) = 0 on the first element
             a.max = v;
         } else if (v != -std::numeric_limits<double>::infinity() &&
                    a.max != std::numeric_limits<double>::infinity()) {
-            a.sum += std::exp(v - a.max);
+            a.sum += exp_term(v - a.max);
         }
     }
     // Empty or all -inf: max = -inf and log(0) = -inf.
@@ -417,26 +423,50 @@ inline bool topk_greater(T a, T b) {
     return a > b;
 }
 
-// Input viewed as [outer, axis_len, inner]; outputs [outer, k, inner]. Slices
-// are the (outer, inner) pairs in [s_begin, s_end). Equal values keep index
-// order (lower index first), as ONNX specifies.
+// Strict order on positions of `v`: by value (descending when Largest), equal
+// values by position, so the lower index comes first as ONNX specifies. The
+// NaN-aware form is only needed when the slice holds a NaN.
+template <bool Largest, bool NanAware, class T>
+struct TopKOrder {
+    const T* v;
+    bool operator()(int64_t i, int64_t j) const {
+        const T a = v[i], b = v[j];
+        if constexpr (NanAware) {
+            const bool ab = Largest ? topk_greater(a, b) : topk_greater(b, a);
+            const bool ba = Largest ? topk_greater(b, a) : topk_greater(a, b);
+            return ab || (!ba && i < j);
+        } else {
+            if (a != b) return Largest ? a > b : a < b;
+            return i < j;
+        }
+    }
+};
+
+// Input viewed as [outer, axis_len, inner]; outputs [outer, k, inner], k <=
+// axis_len. Slices are the (outer, inner) pairs in [s_begin, s_end); each is
+// gathered into a contiguous buffer and its first k positions selected.
 template <class T>
 void topk_slices(const T* x, T* values, int64_t* indices, int64_t axis_len, int64_t inner, int64_t k,
                  bool largest, int64_t s_begin, int64_t s_end) {
     std::vector<T> v(static_cast<size_t>(axis_len));
     std::vector<int64_t> order(static_cast<size_t>(axis_len));
-    auto before = [&](int64_t i, int64_t j) {
-        const T a = v[size_t(i)], b = v[size_t(j)];
-        const bool ab = largest ? topk_greater(a, b) : topk_greater(b, a);
-        const bool ba = largest ? topk_greater(b, a) : topk_greater(a, b);
-        return ab || (!ba && i < j);
-    };
+    auto select = [&](auto cmp) { std::partial_sort(order.begin(), order.begin() + k, order.end(), cmp); };
     for (int64_t s = s_begin; s < s_end; ++s) {
         const int64_t o = s / inner, i = s % inner;
         const T* src = x + o * axis_len * inner + i;
-        for (int64_t r = 0; r < axis_len; ++r) v[size_t(r)] = src[r * inner];
+        bool has_nan = false;
+        for (int64_t r = 0; r < axis_len; ++r) {
+            v[size_t(r)] = src[r * inner];
+            has_nan |= is_nan(v[size_t(r)]);
+        }
         std::iota(order.begin(), order.end(), int64_t(0));
-        std::partial_sort(order.begin(), order.begin() + k, order.end(), before);
+        if (largest) {
+            if (has_nan) select(TopKOrder<true, true, T>{v.data()});
+            else select(TopKOrder<true, false, T>{v.data()});
+        } else {
+            if (has_nan) select(TopKOrder<false, true, T>{v.data()});
+            else select(TopKOrder<false, false, T>{v.data()});
+        }
         T* vout = values + o * k * inner + i;
         int64_t* iout = indices + o * k * inner + i;
         for (int64_t r = 0; r < k; ++r) {

@@ -131,8 +131,9 @@ void mean_variance_normalize(const T* x, T* y, const ReduceLayout& L, bool norma
         const double d = double(x[e]) - mean[g];
         denom[g] += d * d;
     });
-    for (int64_t g = group_begin; g < group_end; ++g) denom[g] = std::sqrt(denom[g] / count) + kEpsilon;
-    for_each_element([&](int64_t e, int64_t g) { y[e] = T((double(x[e]) - mean[g]) / denom[g]); });
+    // denom becomes the reciprocal of the divisor, so the last pass multiplies.
+    for (int64_t g = group_begin; g < group_end; ++g) denom[g] = 1.0 / (std::sqrt(denom[g] / count) + kEpsilon);
+    for_each_element([&](int64_t e, int64_t g) { y[e] = T((double(x[e]) - mean[g]) * denom[g]); });
 }
 
 }  // namespace vireo::ref

@@ -38,7 +38,8 @@ void softmax_row(const T* x, T* y, int64_t n) {
                 y[j] = e;
                 sum += e;
             }
-            for (int64_t j = 0; j < n; ++j) y[j] = T(double(y[j]) / sum);
+            const double inv_sum = 1.0 / sum;
+            for (int64_t j = 0; j < n; ++j) y[j] = T(double(y[j]) * inv_sum);
         } else {
             for (int64_t j = 0; j < n; ++j) sum += std::exp(x[j] - m);
             const T log_sum = T(std::log(sum));
@@ -89,14 +90,14 @@ void softmax(const T* x, T* y, int64_t n, int64_t inner, int64_t o_begin, int64_
                 sum[i] += e;
             }
         }
-        if constexpr (K == SoftmaxKind::LogSoftmax)
-            for (auto& s : sum) s = std::log(s);
+        // From here sum holds what the last pass applies: 1/sum or log(sum).
+        for (auto& s : sum) s = K == SoftmaxKind::Softmax ? 1.0 / s : std::log(s);
         for (int64_t r = 0; r < n; ++r) {
             const T* xr = xb + r * inner;
             T* yr = yb + r * inner;
             for (size_t i = 0; i < w; ++i) {
-                if constexpr (K == SoftmaxKind::Softmax) yr[i] = T(double(yr[i]) / sum[i]);
-                else yr[i] = (xr[i] - best[i]) - T(sum[i]);  // sum holds the log here
+                if constexpr (K == SoftmaxKind::Softmax) yr[i] = T(double(yr[i]) * sum[i]);
+                else yr[i] = (xr[i] - best[i]) - T(sum[i]);
             }
         }
     }

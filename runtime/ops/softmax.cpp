@@ -56,14 +56,7 @@ public:
 
 private:
     size_t resolve_axis(size_t rank) const {
-        const int64_t r = int64_t(rank);
-        if (coerce_2d_) {
-            // Coercing at axis == rank is well defined (a trailing block of one
-            // element), as for Flatten, so the legacy form accepts it.
-            check(axis_ >= -r && axis_ <= r, op_, ": axis ", axis_, " out of range for rank ", r);
-            return size_t(axis_ < 0 ? axis_ + r : axis_);
-        }
-        return size_t(normalize_axis(axis_, r, op_.c_str()));
+        return size_t(normalize_axis(axis_, int64_t(rank), op_.c_str()));
     }
 
     std::string op_;
