@@ -3,7 +3,8 @@
 //   C[M×N] = alpha · op(A)[M×K] · op(B)[K×N] + beta · C,   op(X) = X or Xᵀ
 //
 // All matrices are row-major with explicit leading dimensions (in elements), so a
-// caller can multiply sub-matrices of bigger buffers in place.
+// caller can multiply sub-matrices of bigger buffers in place. C must not overlap
+// A or B.
 //
 // Numerical contract (what makes this usable as an oracle and as a parallel kernel):
 //   * beta == 0 overwrites C without reading it, so C may hold garbage or NaN.
@@ -236,7 +237,7 @@ struct GemmTiling {
     }
 };
 
-inline GemmTiling plan_gemm_tiling(int64_t M, int64_t N, int64_t K) {
+inline GemmTiling plan_gemm_tiling(int64_t M, int64_t N) {
     GemmTiling t;
     t.M = M;
     t.N = N;
@@ -246,7 +247,6 @@ inline GemmTiling plan_gemm_tiling(int64_t M, int64_t N, int64_t K) {
     t.nb = std::clamp<int64_t>(N, 1, 2 * gemm_detail::kNBlock);
     // A single row (matrix-vector shaped products) still splits over N.
     if (M <= 4) t.nb = std::clamp<int64_t>(N, 1, gemm_detail::kNBlock);
-    (void)K;
     return t;
 }
 
@@ -256,7 +256,7 @@ template <class T, class ParallelFor>
 void gemm_parallel(ParallelFor&& parallel_for, int64_t M, int64_t N, int64_t K, const T* A,
                    int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, T alpha, T beta,
                    bool transA, bool transB) {
-    const GemmTiling tiling = plan_gemm_tiling(M, N, K);
+    const GemmTiling tiling = plan_gemm_tiling(M, N);
     parallel_for(tiling.count(), tiling.grain(K), [&](int64_t begin, int64_t end) {
         for (int64_t t = begin; t < end; ++t) {
             int64_t i0, i1, j0, j1;

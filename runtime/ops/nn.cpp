@@ -235,7 +235,7 @@ private:
             b_off[size_t(k)] = ob * l.K * l.N;
         });
 
-        const ref::GemmTiling tiling = ref::plan_gemm_tiling(l.M, l.N, l.K);
+        const ref::GemmTiling tiling = ref::plan_gemm_tiling(l.M, l.N);
         const int64_t per_batch = tiling.count();
         ctx.parallel_for(batches * per_batch, tiling.grain(l.K), [&](int64_t t0, int64_t t1) {
             for (int64_t t = t0; t < t1; ++t) {
