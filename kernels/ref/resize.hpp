@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <span>
 #include <type_traits>
@@ -204,32 +205,63 @@ T store(double v) {
     }
 }
 
-// One 1-D pass along `axis` of `shape`: dst has shape with shape[axis] replaced
-// by axis plan's out_len. Rows of the axis are independent tasks.
-template <class Src, class ParallelFor>
+// One 1-D pass along `axis` of `shape`, reading Src and writing Dst (double
+// for intermediates, the element type for the last pass); dst has `shape` with
+// shape[axis] replaced by the plan's out_len.
+template <class Src, class Dst, class ParallelFor>
 void interpolate_axis(const Src* src, const std::vector<int64_t>& shape, size_t axis, const AxisTaps& p,
-                      double extrapolation, double* dst, ParallelFor&& parallel_for) {
+                      double extrapolation, Dst* dst, ParallelFor&& parallel_for) {
     const int64_t outer = product(std::span(shape).first(axis));
     const int64_t inner = product(std::span(shape).subspan(axis + 1));
     const int64_t in_len = shape[axis], out_len = p.out_len;
-    parallel_for(outer * out_len, std::max<int64_t>(1, 8192 / std::max<int64_t>(inner, 1)),
-                 [&](int64_t begin, int64_t end) {
-                     for (int64_t task = begin; task < end; ++task) {
-                         const int64_t o = task / out_len, j = task % out_len;
-                         double* d = dst + task * inner;
-                         if (p.outside[size_t(j)]) {
-                             std::fill(d, d + inner, extrapolation);
-                             continue;
-                         }
-                         std::fill(d, d + inner, 0.0);
-                         for (int t = 0; t < p.taps; ++t) {
-                             const double w = p.weight[size_t(j * p.taps + t)];
-                             if (w == 0) continue;
-                             const Src* s = src + (o * in_len + p.index[size_t(j * p.taps + t)]) * inner;
-                             for (int64_t i = 0; i < inner; ++i) d[i] += w * double(s[i]);
-                         }
-                     }
-                 });
+    const int taps = p.taps;
+    if (inner == 1) {
+        // Innermost axis: each task is a whole row, each output a short dot
+        // product; a compile-time tap count lets that product unroll.
+        const bool any_outside = std::any_of(p.outside.begin(), p.outside.end(), [](uint8_t o) { return o != 0; });
+        auto rows = [&](auto taps_c) {
+            constexpr int kTaps = decltype(taps_c)::value;
+            parallel_for(outer, std::max<int64_t>(1, 8192 / std::max<int64_t>(out_len, 1)),
+                         [&](int64_t begin, int64_t end) {
+                             for (int64_t o = begin; o < end; ++o) {
+                                 const Src* s = src + o * in_len;
+                                 Dst* d = dst + o * out_len;
+                                 const int64_t* idx = p.index.data();
+                                 const double* w = p.weight.data();
+                                 for (int64_t j = 0; j < out_len; ++j, idx += kTaps, w += kTaps) {
+                                     double acc = 0;
+                                     for (int t = 0; t < kTaps; ++t) acc += w[t] * double(s[idx[t]]);
+                                     d[j] = store<Dst>(any_outside && p.outside[size_t(j)] ? extrapolation : acc);
+                                 }
+                             }
+                         });
+        };
+        if (taps == 2) rows(std::integral_constant<int, 2>{});
+        else if (taps == 4) rows(std::integral_constant<int, 4>{});
+        else rows(std::integral_constant<int, 1>{});
+        return;
+    }
+    // Outer axis: each task is one output row of `inner` contiguous elements,
+    // a weighted sum of `taps` input rows.
+    parallel_for(outer * out_len, std::max<int64_t>(1, 8192 / inner), [&](int64_t begin, int64_t end) {
+        std::vector<double> acc(static_cast<size_t>(inner));
+        for (int64_t task = begin; task < end; ++task) {
+            const int64_t o = task / out_len, j = task % out_len;
+            Dst* d = dst + task * inner;
+            if (p.outside[size_t(j)]) {
+                std::fill(d, d + inner, store<Dst>(extrapolation));
+                continue;
+            }
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (int t = 0; t < taps; ++t) {
+                const double w = p.weight[size_t(j * taps + t)];
+                if (w == 0) continue;
+                const Src* s = src + (o * in_len + p.index[size_t(j * taps + t)]) * inner;
+                for (int64_t i = 0; i < inner; ++i) acc[size_t(i)] += w * double(s[i]);
+            }
+            for (int64_t i = 0; i < inner; ++i) d[i] = store<Dst>(acc[size_t(i)]);
+        }
+    });
 }
 
 }  // namespace resize_detail
@@ -251,6 +283,8 @@ void resize_nearest(const T* in, std::span<const int64_t> in_shape, const std::v
     if (total == 0) return;
     const AxisTaps& row_axis = axes[rank - 1];
     const int64_t row_len = row_axis.out_len;
+    const bool row_has_outside =
+        std::any_of(row_axis.outside.begin(), row_axis.outside.end(), [](uint8_t o) { return o != 0; });
     parallel_for(total / row_len, std::max<int64_t>(1, 8192 / row_len), [&](int64_t begin, int64_t end) {
         for (int64_t row = begin; row < end; ++row) {
             T* d = out + row * row_len;
@@ -267,15 +301,20 @@ void resize_nearest(const T* in, std::span<const int64_t> in_shape, const std::v
                 continue;
             }
             const T* s = in + off;
-            for (int64_t j = 0; j < row_len; ++j)
-                d[j] = row_axis.outside[size_t(j)] ? extrapolation : s[row_axis.index[size_t(j)]];
+            const int64_t* idx = row_axis.index.data();
+            if (row_has_outside) {
+                for (int64_t j = 0; j < row_len; ++j)
+                    d[j] = row_axis.outside[size_t(j)] ? extrapolation : s[idx[j]];
+            } else {
+                for (int64_t j = 0; j < row_len; ++j) d[j] = s[idx[j]];
+            }
         }
     });
 }
 
-// Linear / cubic resize: one 1-D pass per axis that is not an identity, in
-// double precision. Downsampling axes go first, so no intermediate is larger
-// than max(input, output).
+// Linear / cubic resize: one 1-D pass per axis that is not an identity, with
+// double intermediates; the last pass writes the element type. Downsampling
+// axes go first, so no intermediate is larger than max(input, output).
 template <class T, class ParallelFor>
 void resize_interpolate(const T* in, std::span<const int64_t> in_shape, const std::vector<AxisTaps>& axes,
                         double extrapolation, T* out, ParallelFor&& parallel_for) {
@@ -294,21 +333,25 @@ void resize_interpolate(const T* in, std::span<const int64_t> in_shape, const st
         std::copy(in, in + out_total, out);
         return;
     }
-    std::vector<double> cur, next;
+    // Scratch is written in full by each pass, so it is left uninitialized.
+    std::unique_ptr<double[]> cur, next;
     for (size_t k = 0; k < order.size(); ++k) {
         const size_t a = order[k];
+        const bool first = k == 0, last = k + 1 == order.size();
         std::vector<int64_t> next_shape = shape;
         next_shape[a] = axes[a].out_len;
-        next.assign(size_t(resize_detail::product(next_shape)), 0.0);
-        if (k == 0)
-            resize_detail::interpolate_axis(in, shape, a, axes[a], extrapolation, next.data(), parallel_for);
+        if (!last) next.reset(new double[size_t(resize_detail::product(next_shape))]);
+        if (first && last)
+            resize_detail::interpolate_axis(in, shape, a, axes[a], extrapolation, out, parallel_for);
+        else if (first)
+            resize_detail::interpolate_axis(in, shape, a, axes[a], extrapolation, next.get(), parallel_for);
+        else if (last)
+            resize_detail::interpolate_axis(cur.get(), shape, a, axes[a], extrapolation, out, parallel_for);
         else
-            resize_detail::interpolate_axis(cur.data(), shape, a, axes[a], extrapolation, next.data(),
-                                            parallel_for);
+            resize_detail::interpolate_axis(cur.get(), shape, a, axes[a], extrapolation, next.get(), parallel_for);
         cur.swap(next);
         shape = std::move(next_shape);
     }
-    for (int64_t i = 0; i < out_total; ++i) out[i] = resize_detail::store<T>(cur[size_t(i)]);
 }
 
 }  // namespace vireo::kernels::ref
