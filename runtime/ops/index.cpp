@@ -7,8 +7,10 @@
 // accept every element type vireo can store. Indices are validated in full
 // before anything is written: an out-of-range index is an error, never a read
 // or write outside a tensor.
+#include <algorithm>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "runtime/ops/op.hpp"

@@ -2,6 +2,7 @@
 // crop). Before opset 11 the pads and the constant are attributes (opset 1
 // calls the pads `paddings`); from opset 11 they are inputs, so the output
 // shape is only known once the pads value is.
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
