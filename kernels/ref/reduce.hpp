@@ -218,7 +218,9 @@ struct ReduceLayout {
     int64_t reduce_count = 1;                  // elements folded into each output
     int64_t out_numel = 1;
 
-    // `shape` must have a checked element count; `reduce_mask[d]` marks reduced dims.
+    // `shape` must have a checked element count; `reduce_mask[d]` marks reduced
+    // dims. Walking runs assumes a non-empty input: callers settle empty inputs
+    // (identity outputs, or nothing to write) before that.
     static ReduceLayout make(const Shape& shape, const std::vector<bool>& reduce_mask) {
         ReduceLayout L;
         for (size_t d = 0; d < shape.size(); ++d) {

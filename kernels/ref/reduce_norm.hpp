@@ -66,6 +66,18 @@ void channel_affine(const T* x, T* y, const T* scale, const T* shift, int64_t P,
     }
 }
 
+// The same transform when every parameter covers one element per instance
+// (I == 1: 2-D input or per-activation parameters): rows [n_begin, n_end) of
+// x viewed as [N, P], so the inner loop runs along the parameters.
+template <class T>
+void row_affine(const T* x, T* y, const T* scale, const T* shift, int64_t P, int64_t n_begin, int64_t n_end) {
+    for (int64_t n = n_begin; n < n_end; ++n) {
+        const T* in = x + n * P;
+        T* out = y + n * P;
+        for (int64_t p = 0; p < P; ++p) out[p] = in[p] * scale[p] + shift[p];
+    }
+}
+
 // InstanceNormalization over rows [row_begin, row_end) of x viewed as
 // [N * C, S]; row r uses channel r % C.
 template <class T>

@@ -138,9 +138,15 @@ public:
                 a[p] = T(s);
                 b[p] = T(bias[p] - mean[p] * s);
             }
-            ctx.parallel_for(N * P, grain_for(I), [&](int64_t lo, int64_t hi) {
-                ref::channel_affine(x.data<T>(), y.data<T>(), a.data(), b.data(), P, I, lo, hi);
-            });
+            if (I == 1) {
+                ctx.parallel_for(N, grain_for(P), [&](int64_t lo, int64_t hi) {
+                    ref::row_affine(x.data<T>(), y.data<T>(), a.data(), b.data(), P, lo, hi);
+                });
+            } else {
+                ctx.parallel_for(N * P, grain_for(I), [&](int64_t lo, int64_t hi) {
+                    ref::channel_affine(x.data<T>(), y.data<T>(), a.data(), b.data(), P, I, lo, hi);
+                });
+            }
         });
         write_statistics(ctx, running_mean, running_var, batch_mean, batch_var);
     }
