@@ -73,8 +73,13 @@ struct ExecRunContext final : RunContext {
     const GraphNode& node;
     std::vector<Tensor>& slots;
     int threads;
+    const kernels::KernelTable& table;
+    const OpState* op_state;
 
-    ExecRunContext(const GraphNode& n, std::vector<Tensor>& s, int t) : node(n), slots(s), threads(t) {}
+    ExecRunContext(const GraphNode& n, std::vector<Tensor>& s, int t, const kernels::KernelTable& k, const OpState* st)
+        : node(n), slots(s), threads(t), table(k), op_state(st) {}
+    const kernels::KernelTable& kernels() const override { return table; }
+    const OpState* state() const override { return op_state; }
     size_t num_inputs() const override { return node.in.size(); }
     bool has_input(size_t i) const override { return i < node.in.size() && node.in[i] >= 0; }
     const Tensor& input(size_t i) const override {
@@ -97,6 +102,24 @@ struct ExecRunContext final : RunContext {
         tbb::parallel_for(
             tbb::blocked_range<int64_t>(0, n, grain), [&](const tbb::blocked_range<int64_t>& r) { fn(r.begin(), r.end()); },
             tbb::simple_partitioner());
+    }
+    int num_threads() const override { return threads; }
+};
+
+struct SessionPrepareContext final : PrepareContext {
+    const GraphNode& node;
+    const ModelData& model;
+    const kernels::KernelTable& table;
+    int threads;
+    SessionPrepareContext(const GraphNode& n, const ModelData& m, const kernels::KernelTable& k, int t)
+        : node(n), model(m), table(k), threads(t) {}
+    const kernels::KernelTable& kernels() const override { return table; }
+    size_t num_inputs() const override { return node.in.size(); }
+    bool has_input(size_t i) const override { return i < node.in.size() && node.in[i] >= 0; }
+    const Tensor* constant(size_t i) const override {
+        if (!has_input(i)) return nullptr;
+        const Tensor& t = model.initializers[node.in[i]];
+        return t.defined() ? &t : nullptr;
     }
     int num_threads() const override { return threads; }
 };
@@ -130,7 +153,18 @@ SessionImpl::SessionImpl(std::shared_ptr<const ModelData> model, const Options& 
     check(options.threads >= 0 && options.threads <= 1024, "threads must be between 0 and 1024, got ", options.threads);
     threads_ = options.threads > 0 ? options.threads : default_thread_count();
     isa_ = kernels::resolve_isa(options.isa);
+    kernels_ = &kernels::kernel_table(isa_);
     arena_.initialize(threads_);
+    states_.resize(model_->nodes.size());
+    for (size_t k = 0; k < model_->nodes.size(); ++k) {
+        const GraphNode& node = model_->nodes[k];
+        SessionPrepareContext pc(node, *model_, *kernels_, threads_);
+        try {
+            states_[k] = node.op->prepare(pc);
+        } catch (const std::exception& e) {
+            rethrow_for_node(node.def, e);
+        }
+    }
 }
 
 void SessionImpl::set_profiling(bool on) {
@@ -227,7 +261,7 @@ std::unique_ptr<Plan> SessionImpl::build_plan(const std::vector<Tensor>& inputs)
                 if (v >= 0) slots[v] = infos[v].value ? *infos[v].value : Tensor::view(infos[v].dtype, infos[v].shape, nullptr);
             for (int v : node.out)
                 if (v >= 0) slots[v] = Tensor::zeros(plan->dtype[v], plan->shape[v], options_.max_tensor_bytes);
-            ExecRunContext rc(node, slots, 1);
+            ExecRunContext rc(node, slots, 1, *kernels_, states_[k].get());
             try {
                 node.op->run(rc);
             } catch (const std::exception& e) {
@@ -347,7 +381,7 @@ std::vector<Tensor> SessionImpl::execute(const Plan& plan, const std::vector<Ten
                     if (v >= 0 && plan.kind[v] == ValueKind::Heap)
                         slots[v] = Tensor::zeros(plan.dtype[v], plan.shape[v], options_.max_tensor_bytes);
             }
-            ExecRunContext rc(node, slots, threads_);
+            ExecRunContext rc(node, slots, threads_, *kernels_, states_[k].get());
             if (profiling_) {
                 auto t0 = std::chrono::steady_clock::now();
                 node.op->run(rc);

@@ -61,6 +61,8 @@ private:
     Options options_;
     int threads_ = 1;
     kernels::Isa isa_ = kernels::Isa::Scalar;
+    const kernels::KernelTable* kernels_ = nullptr;
+    std::vector<std::unique_ptr<OpState>> states_;  // by node index, from Op::prepare
     tbb::task_arena arena_;
     std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
     std::shared_ptr<void> arena_mem_;

@@ -17,10 +17,29 @@
 #include <string>
 #include <vector>
 
+#include "kernels/dispatch.hpp"
 #include "runtime/graph/node.hpp"
 #include "vireo/tensor.hpp"
 
 namespace vireo::rt {
+
+// Per-session, per-node state an op builds once in prepare(): pre-packed
+// weights, chosen kernels. Immutable while the session runs.
+struct OpState {
+    virtual ~OpState() = default;
+};
+
+// What an op may look at when a session is created.
+class PrepareContext {
+public:
+    virtual ~PrepareContext() = default;
+    virtual const kernels::KernelTable& kernels() const = 0;
+    virtual size_t num_inputs() const = 0;
+    virtual bool has_input(size_t i) const = 0;
+    // The input's value if it is an initializer (weights), else null.
+    virtual const Tensor* constant(size_t i) const = 0;
+    virtual int num_threads() const = 0;
+};
 
 struct TensorInfo {
     DType dtype = DType::Undefined;
@@ -64,6 +83,9 @@ public:
     virtual void parallel_for(int64_t n, int64_t grain,
                               const std::function<void(int64_t, int64_t)>& fn) const = 0;
     virtual int num_threads() const = 0;
+    // The session's kernels (at its ISA level) and this node's prepared state.
+    virtual const kernels::KernelTable& kernels() const { return kernels::kernel_table(kernels::Isa::Scalar); }
+    virtual const OpState* state() const { return nullptr; }
 };
 
 class Op {
@@ -77,6 +99,9 @@ public:
     // the node can be folded once shapes are known even if the values are not.
     // run() then sees a tensor of the right shape whose data must not be read.
     virtual bool reads_input_data(size_t i) const { (void)i; return true; }
+    // Called once per session before any run: pre-pack weights, pick kernels.
+    // run() gets the result back through RunContext::state().
+    virtual std::unique_ptr<OpState> prepare(PrepareContext& ctx) const { (void)ctx; return nullptr; }
 };
 
 using OpFactory = std::unique_ptr<Op> (*)(const NodeDef& node);

@@ -1,0 +1,7 @@
+#include "kernels/f32-conv/conv.hpp"
+
+namespace vireo::kernels {
+
+void init_conv_scalar(ConvKernels& t) { (void)t; }
+
+}  // namespace vireo::kernels

@@ -1,0 +1,7 @@
+#include "kernels/f32-vector/vector.hpp"
+
+namespace vireo::kernels {
+
+void init_vector_avx2(VectorKernels& t) { (void)t; }
+
+}  // namespace vireo::kernels
