@@ -25,6 +25,24 @@ struct Attribute {
     std::vector<std::string> strings;
 };
 
+// Set only by vireo's graph passes, never read from a file.
+enum class Layout : uint8_t {
+    NCHW,  // ONNX semantics: channels before spatial dims
+    NHWC,  // channels last: the op's activation input and output are [N, spatial..., C]
+};
+
+enum class FusedActivation : uint8_t { None, Relu, Clip, LeakyRelu, Sigmoid, SiLU, HardSigmoid, HardSwish, Gelu };
+
+// An activation and/or residual add folded into a Conv/Gemm/MatMul by a pass.
+// With has_residual, the residual tensor is the node's last input, of the
+// output's shape, added before or after the activation.
+struct FusedEpilogue {
+    FusedActivation act = FusedActivation::None;
+    float alpha = 0, beta = 0;  // Clip: min, max; LeakyRelu: alpha; HardSigmoid: alpha, beta
+    bool has_residual = false;
+    bool residual_before_act = true;  // relu(conv + shortcut), as ResNet does
+};
+
 struct NodeDef {
     std::string name;     // may be empty in the file; the importer fills "<op_type>_<index>"
     std::string op_type;
@@ -33,6 +51,8 @@ struct NodeDef {
     std::vector<std::string> inputs;   // "" marks an omitted optional input
     std::vector<std::string> outputs;  // "" marks an omitted optional output
     std::vector<Attribute> attrs;
+    Layout layout = Layout::NCHW;
+    FusedEpilogue fused;
 
     const Attribute* find(const std::string& n) const {
         for (auto& a : attrs)
