@@ -1,6 +1,7 @@
 // ONNX ModelProto -> ModelData: validates names, opsets and ops, sorts the
 // graph topologically and binds an Op to every node.
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -27,6 +28,14 @@ ValueInfo to_value_info(const onnx::ValueInfoProto& v) {
 
 std::string node_label(const NodeDef& n) { return detail::cat("node '", n.name, "' (", n.op_type, ")"); }
 
+std::string attr_type_name(AttrType t) {
+    static const char* const names[] = {"UNDEFINED", "FLOAT",  "INT",           "STRING",         "TENSOR",
+                                        "GRAPH",     "FLOATS", "INTS",          "STRINGS",        "TENSORS",
+                                        "GRAPHS",    "SPARSE_TENSOR", "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
+    auto i = int32_t(t);
+    return i >= 0 && i < int32_t(std::size(names)) ? names[i] : std::to_string(i);
+}
+
 }  // namespace
 
 std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keepalive,
@@ -47,12 +56,14 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
 
     // Opset: the ai.onnx import decides which version of each op applies.
     int64_t opset = -1;
+    bool imports_onnx = false;
     for (auto& [domain, version] : mp.opset_imports)
         if (is_onnx_domain(domain)) {
-            check(opset < 0 || opset == version, "model imports ai.onnx twice, as opsets ", opset, " and ", version);
+            check(!imports_onnx || opset == version, "model imports ai.onnx twice, as opsets ", opset, " and ", version);
             opset = version;
+            imports_onnx = true;
         }
-    if (opset < 0) {
+    if (!imports_onnx) {
         // Before IR version 3 there were no opset imports; such models are opset 1.
         check(mp.ir_version < 3, "model imports no ai.onnx opset");
         opset = 1;
@@ -112,6 +123,16 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
         for (auto& u : unsupported) list += (list.empty() ? "" : ", ") + u;
         fail("unsupported ops at opset ", opset, ": ", list);
     }
+    // The parser skips the payload of subgraph, tensor-list, sparse and type
+    // attributes without looking inside (it may nest without bound); no
+    // supported op takes one, so a node carrying one is refused.
+    for (auto& n : g.nodes)
+        for (auto& a : n.attrs) {
+            auto t = a.type;
+            check(t == AttrType::Undefined || t == AttrType::Float || t == AttrType::Int || t == AttrType::String ||
+                      t == AttrType::Tensor || t == AttrType::Floats || t == AttrType::Ints || t == AttrType::Strings,
+                  node_label(n), ": attribute '", a.name, "' has type ", attr_type_name(t), ", which vireo does not support");
+        }
     for (size_t i = 0; i < g.nodes.size(); ++i)
         for (auto& o : g.nodes[i].outputs) {
             if (o.empty()) continue;
@@ -151,6 +172,8 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
     }
 
     for (auto& out : g.outputs) {
+        check(!out.has_type || out.is_tensor, "graph output '", out.name,
+              "' is not a tensor (sequence, map and optional types are not supported)");
         auto it = ids.find(out.name);
         check(it != ids.end(), "graph output '", out.name, "' is not produced by any node, initializer or input");
         check(std::find(md->output_ids.begin(), md->output_ids.end(), it->second) == md->output_ids.end(),

@@ -93,7 +93,12 @@ Tensor parse_npy(const uint8_t* d, size_t n, const std::string& path) {
     std::string fortran = dict_value(h, "fortran_order", path);
     check(fortran.find("False") != std::string::npos, "'", path, "': Fortran-order .npy arrays are not supported");
     Shape shape = parse_npy_shape(dict_value(h, "shape", path), path);
-    uint64_t need = checked_nbytes(dt, shape);
+    uint64_t need = 0;
+    try {
+        need = checked_nbytes(dt, shape);
+    } catch (const Error& e) {
+        fail("'", path, "': ", e.what());
+    }
     size_t have = n - off - hlen;
     check(have == need, "'", path, "': .npy data holds ", have, " bytes but shape ", shape_str(shape), " of ",
           dtype_name(dt), " needs ", need);

@@ -17,7 +17,10 @@ MappedFile::~MappedFile() {
 }
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path, bool no_follow) {
-    int flags = O_RDONLY | O_CLOEXEC | (no_follow ? O_NOFOLLOW : 0);
+    // O_NONBLOCK: opening a FIFO for reading would otherwise block until a
+    // writer appears (a hang); it has no effect on the regular files we map,
+    // and anything else is refused by the S_ISREG check below.
+    int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (no_follow ? O_NOFOLLOW : 0);
     int fd = ::open(path.c_str(), flags);
     if (fd < 0) {
         if (no_follow && errno == ELOOP) fail("refusing to follow symlink '", path, "'");

@@ -177,11 +177,43 @@ void parse_shape(Reader r, ValueInfoProto& v) {
     }
 }
 
-void parse_type(Reader r, ValueInfoProto& v) {
+// Non-tensor types (sequence, map, optional) are of no use to vireo, but their
+// nesting is walked rather than skipped unseen, so the reader's depth limit
+// refuses sequence<sequence<...>> nested 100000 deep, as libprotobuf does.
+bool is_container_type(uint32_t field, WireType t) {
+    return (field == 4 || field == 5 || field == 9) && t == wire::LengthDelimited;
+}
+void check_type_nesting(Reader r);
+// Sequence{elem_type=1}, Map{key_type=1, value_type=2} or Optional{elem_type=1}.
+void check_container_type(Reader c, uint32_t field) {
+    uint32_t g;
+    WireType u;
+    while (c.next(g, u)) {
+        if (g == (field == 5 ? 2u : 1u) && u == wire::LengthDelimited) check_type_nesting(c.message());
+        else c.skip(u);
+    }
+}
+void check_type_nesting(Reader r) {
     uint32_t f;
     WireType t;
     while (r.next(f, t)) {
-        if (f == 1 && t == wire::LengthDelimited) {  // tensor_type
+        if (is_container_type(f, t)) check_container_type(r.message(), f);
+        else r.skip(t);
+    }
+}
+
+void parse_type(Reader r, ValueInfoProto& v) {
+    v.has_type = true;
+    uint32_t f;
+    WireType t;
+    while (r.next(f, t)) {
+        if (is_container_type(f, t)) {  // sequence, map, optional
+            v.is_tensor = false;
+            check_container_type(r.message(), f);
+        } else if (f == 8 && t == wire::LengthDelimited) {  // sparse_tensor_type
+            v.is_tensor = false;
+            r.skip(t);
+        } else if (f == 1 && t == wire::LengthDelimited) {  // tensor_type
             v.is_tensor = true;
             Reader tt = r.message();
             uint32_t g;
@@ -197,7 +229,7 @@ void parse_type(Reader r, ValueInfoProto& v) {
                 }
             }
         } else {
-            r.skip(t);  // sequence, map, optional, sparse: not tensors
+            r.skip(t);  // denotation, unknown fields
         }
     }
 }
@@ -216,7 +248,8 @@ ValueInfoProto parse_value_info(Reader r) {
 
 Attribute parse_attribute(Reader r, ParseEnv& env) {
     Attribute a;
-    bool has_f = false, has_i = false, has_s = false, has_t = false, has_g = false;
+    bool has_f = false, has_i = false, has_s = false, has_t = false;
+    int32_t skipped = 0;  // AttributeType of a payload vireo skips (graphs, tensors, sparse, type protos)
     uint32_t f;
     WireType t;
     while (r.next(f, t)) {
@@ -227,7 +260,14 @@ Attribute parse_attribute(Reader r, ParseEnv& env) {
             case 3: a.i = r.int64_value(t); has_i = true; break;
             case 4: r.expect(t, wire::LengthDelimited); a.s = r.string(); has_s = true; break;
             case 5: r.expect(t, wire::LengthDelimited); a.t = parse_tensor(r.message(), env, nullptr); has_t = true; break;
-            case 6: case 11: r.skip(t); has_g = true; break;  // subgraphs: no tier-1 op takes one
+            // Payloads no supported op takes: skipped here, refused by the importer.
+            case 6: r.skip(t); skipped = int32_t(AttrType::Graph); break;
+            case 11: r.skip(t); skipped = int32_t(AttrType::Graphs); break;
+            case 10: r.skip(t); skipped = int32_t(AttrType::Tensors); break;
+            case 22: r.skip(t); skipped = 11; break;  // SPARSE_TENSOR
+            case 23: r.skip(t); skipped = 12; break;  // SPARSE_TENSORS
+            case 14: r.skip(t); skipped = 13; break;  // TYPE_PROTO
+            case 15: r.skip(t); skipped = 14; break;  // TYPE_PROTOS
             case 7:
                 r.repeated_fixed32(t, [&](uint32_t u) {
                     float x;
@@ -237,7 +277,6 @@ Attribute parse_attribute(Reader r, ParseEnv& env) {
                 break;
             case 8: r.repeated_varint(t, [&](uint64_t u) { a.ints.push_back(int64_t(u)); }); break;
             case 9: r.expect(t, wire::LengthDelimited); a.strings.push_back(r.string()); break;
-            case 10: r.skip(t); a.type = a.type == AttrType::Undefined ? AttrType::Tensors : a.type; break;
             default: r.skip(t);
         }
     }
@@ -247,10 +286,10 @@ Attribute parse_attribute(Reader r, ParseEnv& env) {
         else if (has_i) a.type = AttrType::Int;
         else if (has_s) a.type = AttrType::String;
         else if (has_t) a.type = AttrType::Tensor;
-        else if (has_g) a.type = AttrType::Graph;
         else if (!a.floats.empty()) a.type = AttrType::Floats;
         else if (!a.ints.empty()) a.type = AttrType::Ints;
         else if (!a.strings.empty()) a.type = AttrType::Strings;
+        else if (skipped) a.type = AttrType(skipped);
     }
     check(!a.name.empty(), "ONNX: attribute without a name");
     return a;

@@ -23,11 +23,56 @@
 
 namespace {
 
-// Errors are reported as exactly one line.
-std::string one_line(std::string s) {
-    for (char& c : s)
-        if (c == '\n' || c == '\r') c = ' ';
-    return s;
+// Length of the well-formed UTF-8 sequence at s[i] (2 to 4 bytes), or 0; its
+// code point goes to *cp.
+size_t utf8_seq(const std::string& s, size_t i, uint32_t* cp) {
+    auto b = [&](size_t k) { return i + k < s.size() ? uint8_t(s[i + k]) : uint8_t(0); };
+    uint8_t c = b(0);
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0) return 0;
+    uint8_t lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (b(1) < lo || b(1) > hi) return 0;
+    uint32_t v = c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+        if ((b(k) & 0xC0) != 0x80) return 0;
+        v = v << 6 | (b(k) & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
+
+// Errors are reported as exactly one line of valid UTF-8. Messages quote names
+// and paths from the model file, which may hold any bytes: line breaks and tabs
+// become spaces; other control characters, Unicode line separators and bytes
+// that are not well-formed UTF-8 are escaped as \xNN.
+std::string one_line(const std::string& s) {
+    std::string r;
+    r.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        uint8_t c = uint8_t(s[i]);
+        if (c == '\n' || c == '\r' || c == '\t') {
+            r += ' ';
+            ++i;
+            continue;
+        }
+        if (c >= 0x20 && c < 0x7F) {
+            r += char(c);
+            ++i;
+            continue;
+        }
+        uint32_t cp = 0;
+        size_t n = utf8_seq(s, i, &cp);
+        if (n && cp > 0x9F && cp != 0x2028 && cp != 0x2029) {  // not a C1 control or line/paragraph separator
+            r.append(s, i, n);
+            i += n;
+            continue;
+        }
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        r += buf;
+        ++i;
+    }
+    return r;
 }
 
 using Clock = std::chrono::steady_clock;
