@@ -9,13 +9,17 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <new>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <tbb/global_control.h>
+
 #include "kernels/cpu.hpp"
+#include "runtime/exec/session_impl.hpp"
 #include "runtime/onnx/mapped_file.hpp"
 #include "runtime/onnx/proto.hpp"
 #include "runtime/ops/op.hpp"
@@ -167,6 +171,19 @@ vireo::Options session_options(const Args& a) {
     return o;
 }
 
+// TBB caps its workers at the CPUs it sees as available (its default
+// concurrency) and prints a multi-line warning to stderr when a session asks
+// for more: with --threads or VIREO_NUM_THREADS above that, or in a CPU-pinned
+// container, where the physical core count (read over all online CPUs) can be. The
+// session's thread count is what it asked for, so the CLI raises TBB's cap to
+// it for the life of the process; stderr then only carries vireo's own lines.
+std::unique_ptr<tbb::global_control> allow_threads(const Args& a) {
+    size_t want = size_t(a.threads > 0 ? a.threads : vireo::rt::default_thread_count());
+    size_t cap = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+    if (want <= cap) return nullptr;
+    return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, want);
+}
+
 // --input FILE or NAME=FILE, matched to the model's inputs in order.
 std::vector<vireo::Tensor> load_inputs(const vireo::Model& model, const std::vector<std::string>& specs) {
     const auto& ins = model.inputs();
@@ -281,6 +298,7 @@ int cmd_info(const Args& a) {
 int cmd_run(const Args& a) {
     vireo::Model model = vireo::Model::load(a.model);
     auto inputs = load_inputs(model, a.inputs);
+    auto tbb_cap = allow_threads(a);
     vireo::Session session(model, session_options(a));
     auto t0 = Clock::now();
     auto outs = session.run(inputs);
@@ -344,6 +362,7 @@ std::vector<vireo::Tensor> random_inputs(const vireo::Model& model, const std::v
 int cmd_bench(const Args& a) {
     auto t0 = Clock::now();
     vireo::Model model = vireo::Model::load(a.model);
+    auto tbb_cap = allow_threads(a);
     vireo::Session session(model, session_options(a));
     double load_ms = ms_since(t0);
     auto inputs = a.inputs.empty() ? random_inputs(model, a.shapes) : load_inputs(model, a.inputs);
