@@ -17,13 +17,26 @@ std::string dir_of(const std::string& path) {
     if (s == 0) return "/";
     return path.substr(0, s);
 }
+// VIREO_LAYOUT=nchw keeps the model's layout (for A/B comparisons and bisecting);
+// =nhwc forces the channels-last pass.
+rt::ImportOptions import_options() {
+    rt::ImportOptions o;
+    o.layout_pass = false;  // until every NHWC fast path has landed
+    if (const char* env = std::getenv("VIREO_LAYOUT")) {
+        std::string v = env;
+        check(v == "nchw" || v == "nhwc", "VIREO_LAYOUT='", v, "' must be nchw or nhwc");
+        o.layout_pass = v == "nhwc";
+    }
+    return o;
+}
+
 }  // namespace
 
 Model Model::load(const std::string& path) {
     auto file = rt::MappedFile::open(path);
     Model m;
     try {
-        m.data_ = rt::import_model(file->data, file->size, file, dir_of(path), /*allow_external=*/true);
+        m.data_ = rt::import_model(file->data, file->size, file, dir_of(path), /*allow_external=*/true, import_options());
     } catch (const Error& e) {
         fail("'", path, "': ", e.what());
     }
@@ -38,7 +51,7 @@ Model Model::from_buffer(const void* data, size_t size, const std::string& base_
     std::shared_ptr<const void> owner(p, [](const void* q) { std::free(const_cast<void*>(q)); });
     if (size) std::memcpy(p, data, size);
     Model m;
-    m.data_ = rt::import_model(static_cast<const uint8_t*>(p), size, owner, base_dir, !base_dir.empty());
+    m.data_ = rt::import_model(static_cast<const uint8_t*>(p), size, owner, base_dir, !base_dir.empty(), import_options());
     return m;
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "runtime/graph/model_data.hpp"
+#include "runtime/graph/passes/pass_graph.hpp"
 #include "runtime/onnx/proto.hpp"
 
 namespace vireo::rt {
@@ -39,7 +40,8 @@ std::string attr_type_name(AttrType t) {
 }  // namespace
 
 std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keepalive,
-                                              const std::string& base_dir, bool allow_external) {
+                                              const std::string& base_dir, bool allow_external,
+                                              const ImportOptions& options) {
     onnx::ParseEnv env;
     env.keepalive = keepalive;
     env.base_dir = base_dir;
@@ -184,10 +186,27 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
     }
     check(!md->output_ids.empty(), "graph has no outputs");
 
-    md->nodes.reserve(nn);
-    for (int i : order) {
+    // Passes work on names; new values they create get ids afterwards.
+    PassGraph pg;
+    pg.nodes.reserve(nn);
+    for (int i : order) pg.nodes.push_back(std::move(g.nodes[i]));
+    for (size_t v = 0; v < md->value_names.size(); ++v) {
+        pg.names.insert(md->value_names[v]);
+        if (md->initializers[v].defined()) pg.constants.emplace(md->value_names[v], md->initializers[v]);
+    }
+    for (auto& out : md->outputs) pg.outputs.push_back(out.name);
+    if (options.layout_pass) layout_pass(pg);
+    for (auto& name : pg.added_constants) {
+        int id = new_value(name, -1);
+        md->initializers[id] = pg.constants.at(name);
+    }
+
+    md->nodes.reserve(pg.nodes.size());
+    for (auto& def : pg.nodes) {
         GraphNode gn;
-        gn.def = std::move(g.nodes[i]);
+        gn.def = std::move(def);
+        for (auto& o : gn.def.outputs)
+            if (!o.empty() && !ids.count(o)) new_value(o, -1);
         for (auto& in : gn.def.inputs) gn.in.push_back(in.empty() ? -1 : ids.at(in));
         for (auto& o : gn.def.outputs) gn.out.push_back(o.empty() ? -1 : ids.at(o));
         try {

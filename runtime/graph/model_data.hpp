@@ -34,9 +34,14 @@ struct ModelData {
     std::vector<std::shared_ptr<const void>> keepalive;  // mappings the initializers view
 };
 
+struct ImportOptions {
+    bool layout_pass = true;  // channels-last for 2-D float convolutions (VIREO_LAYOUT=nchw turns it off)
+};
+
 // Imports an ONNX model from bytes. `keepalive` owns the bytes (so initializers
 // can view them); base_dir is where external data may be read from ("" forbids it).
 std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, std::shared_ptr<const void> keepalive,
-                                              const std::string& base_dir, bool allow_external);
+                                              const std::string& base_dir, bool allow_external,
+                                              const ImportOptions& options = {});
 
 }  // namespace vireo::rt
