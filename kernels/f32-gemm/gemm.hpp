@@ -9,7 +9,8 @@
 //
 // Packed layouts (what a micro-kernel reads):
 //   A panel: MR rows of A for a run of kc columns, stored k-major:
-//            a[k * MR + r] = A[m0 + r, k0 + k]; rows past the matrix are zero.
+//            a[k * MR + r] = A[m0 + r, k0 + k]. Rows r >= mr of a partial panel
+//            are never read, so a packer may leave them unwritten.
 //   B panel: NR columns of B, k-major: b[k * b_stride + j] = B[k0 + k, n0 + j].
 //            Packed panels have b_stride == NR and zero columns past N; a
 //            micro-kernel may also read an unpacked row-major B in place
@@ -76,9 +77,14 @@ struct GemmTile {
 using GemmMicroKernel = void (*)(size_t kc, const float* a, const float* b, size_t b_stride,
                                  const GemmTile& tile);
 
+// Packs rows [0, rows) (rows <= MR) × columns [0, kc) of a row-major A into
+// one A panel, dst[k·MR + r] = a[r·lda + k].
+using GemmPackAKernel = void (*)(const float* a, size_t lda, size_t rows, size_t kc, float* dst);
+
 struct GemmKernels {
     const char* name = nullptr;  // e.g. "f32-gemm-12x32-avx512"
     GemmMicroKernel ukernel = nullptr;
+    GemmPackAKernel pack_a = nullptr;  // a transpose: worth its own SIMD code
     size_t mr = 0, nr = 0;  // register tile
     // Cache blocking, in elements: a K block of kc keeps an A panel (MR×kc) in
     // L1 and a task's B block (kc × nc) in L2; mc rows per task.

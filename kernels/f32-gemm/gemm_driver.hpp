@@ -66,8 +66,9 @@ PackedB pack_b(const GemmKernels& kernels, const float* B, size_t ldb, bool tran
 // A operand
 
 // Writes one A panel: rows [m0, m0 + rows) (rows <= MR) × columns [k0, k0 + kc)
-// of the logical A into dst as dst[k·MR + r]; rows r >= `rows` must be written
-// as zeros. Called concurrently from several threads with different dst.
+// of the logical A into dst as dst[k·MR + r]; rows r >= `rows` are never read
+// and may be left unwritten. Called concurrently from several threads with
+// different dst.
 // This is how a convolution feeds im2col / indirection rows straight from its
 // input without materializing A.
 using GemmPackA = void (*)(const void* ctx, size_t m0, size_t rows, size_t k0, size_t kc,

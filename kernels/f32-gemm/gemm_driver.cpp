@@ -1,0 +1,208 @@
+// vireo — f32 GEMM driver (portable; baseline flags).
+//
+// Loop nest of one task (an mc × nc block of C), in the BLIS order transposed
+// for row-major C, whose vectors run along N:
+//
+//   for each K block (kb ≈ kc)          B block kb × nc stays in L2
+//     for each MR-row A panel            packed into an L1-resident buffer
+//       for each NR-column B panel       streamed from L2
+//         micro-kernel: MR×NR tile of C, accumulating over the K block
+//
+// A is packed one panel at a time, right before use, so the panel is still in
+// L1 while the micro-kernel sweeps the B block. B is packed for the whole K once
+// (PackedB, or per call in gemm()), so a K block of a panel is a contiguous
+// slice and every task shares one copy.
+#include "kernels/f32-gemm/gemm_driver.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "vireo/error.hpp"
+
+namespace vireo::kernels {
+
+namespace {
+
+// The A panel lives on the stack of gemm_tasks: bounded by these.
+constexpr size_t kMaxMr = 16;
+constexpr size_t kMaxKc = 512;
+
+size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }
+
+void check_kernels(const GemmKernels& k) {
+    check(k.ukernel && k.pack_a && k.mr > 0 && k.mr <= kMaxMr && k.nr > 0 && k.kc > 0 &&
+              k.kc <= kMaxKc && k.mc % k.mr == 0 && k.nc % k.nr == 0 && k.mc > 0 && k.nc > 0,
+          "f32 gemm: kernel table entry is incomplete or exceeds the driver's limits");
+}
+
+// op(A) rows [m0, m0+rows) × columns [k0, k0+kc) into one panel.
+void pack_a_panel(const GemmKernels& kernels, const GemmA& a, size_t m0, size_t rows, size_t k0,
+                  size_t kc, float* dst) {
+    if (a.pack) {
+        a.pack(a.pack_ctx, m0, rows, k0, kc, dst);
+    } else if (a.transposed) {
+        // Stored K×M: each k already holds the panel's rows contiguously.
+        const size_t mr = kernels.mr;
+        const float* src = a.data + k0 * a.ld + m0;
+        for (size_t k = 0; k < kc; ++k) std::memcpy(dst + k * mr, src + k * a.ld, rows * sizeof(float));
+    } else {
+        kernels.pack_a(a.data + m0 * a.ld + k0, a.ld, rows, kc, dst);
+    }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// B packing
+
+size_t packed_b_size(const GemmKernels& kernels, size_t K, size_t N) {
+    return ceil_div(N, kernels.nr) * kernels.nr * K;
+}
+
+void pack_b_panels(const GemmKernels& kernels, const float* B, size_t ldb, bool transposed,
+                   size_t K, size_t N, float* dst, size_t panel_begin, size_t panel_end) {
+    const size_t nr = kernels.nr;
+    for (size_t p = panel_begin; p < panel_end; ++p) {
+        const size_t n0 = p * nr, cols = std::min(nr, N - n0);
+        float* panel = dst + p * K * nr;
+        if (!transposed) {
+            for (size_t k = 0; k < K; ++k) {
+                float* row = panel + k * nr;
+                std::memcpy(row, B + k * ldb + n0, cols * sizeof(float));
+                std::fill(row + cols, row + nr, 0.0f);
+            }
+            continue;
+        }
+        // B is N×K: walk K in short runs so the panel rows being written stay
+        // in L1 while each source row is read sequentially.
+        constexpr size_t kRun = 64;
+        for (size_t k0 = 0; k0 < K; k0 += kRun) {
+            const size_t kn = std::min(kRun, K - k0);
+            for (size_t j = 0; j < cols; ++j) {
+                const float* src = B + (n0 + j) * ldb + k0;
+                float* out = panel + k0 * nr + j;
+                for (size_t k = 0; k < kn; ++k) out[k * nr] = src[k];
+            }
+            if (cols < nr)
+                for (size_t k = 0; k < kn; ++k) std::fill(panel + (k0 + k) * nr + cols, panel + (k0 + k + 1) * nr, 0.0f);
+        }
+    }
+}
+
+void PackedB::FreeAligned::operator()(float* p) const { std::free(p); }
+
+PackedB pack_b(const GemmKernels& kernels, const float* B, size_t ldb, bool transposed, size_t K,
+               size_t N) {
+    check_kernels(kernels);
+    PackedB packed;
+    packed.K_ = K;
+    packed.N_ = N;
+    packed.nr_ = kernels.nr;
+    // One cache line of slack keeps a zero-size product non-null.
+    const size_t bytes = round_up(packed_b_size(kernels, K, N) * sizeof(float) + 64, 64);
+    float* data = static_cast<float*>(std::aligned_alloc(64, bytes));
+    if (!data) throw std::bad_alloc();
+    packed.data_.reset(data);
+    pack_b_panels(kernels, B, ldb, transposed, K, N, data, 0, ceil_div(N, kernels.nr));
+    return packed;
+}
+
+// ---------------------------------------------------------------------------
+// Planning
+
+bool gemm_prefers_unpacked_b(const GemmKernels& kernels, size_t M, size_t N, size_t K) {
+    (void)N;
+    (void)K;
+    // Up to two A panels read B twice at most; a packed copy costs a read and
+    // a write of all of B before the first use.
+    return M <= 2 * kernels.mr;
+}
+
+GemmPlan plan_gemm(const GemmKernels& kernels, size_t M, size_t N, size_t K) {
+    check_kernels(kernels);
+    GemmPlan p;
+    p.M = M;
+    p.N = N;
+    p.K = K;
+    // Equal K blocks: no short tail block that would pay a full C reload for
+    // little work.
+    const size_t k_blocks = std::max<size_t>(1, ceil_div(K, kernels.kc));
+    p.k_block = ceil_div(K, k_blocks);
+
+    p.m_block = std::min(kernels.mc, round_up(std::max<size_t>(M, 1), kernels.mr));
+    p.n_block = std::min(kernels.nc, round_up(std::max<size_t>(N, 1), kernels.nr));
+    // Products with few rows (matrix-vector shaped) have too few M blocks to
+    // keep several threads busy: cut N finer, down to a few panels per task.
+    if (M <= kernels.mr) {
+        const size_t target_tasks = 8;
+        p.n_block = std::clamp(round_up(ceil_div(N, target_tasks), kernels.nr), 4 * kernels.nr, p.n_block);
+        p.n_block = std::min(p.n_block, round_up(std::max<size_t>(N, 1), kernels.nr));
+    }
+    p.m_tasks = M ? ceil_div(M, p.m_block) : 0;
+    p.n_tasks = N ? ceil_div(N, p.n_block) : 0;
+    return p;
+}
+
+size_t GemmPlan::grain() const {
+    const size_t work = std::max<size_t>(1, m_block * n_block * std::max<size_t>(K, 1));
+    return std::max<size_t>(1, (size_t(1) << 20) / work);
+}
+
+// ---------------------------------------------------------------------------
+// Tasks
+
+void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan& plan,
+                size_t task_begin, size_t task_end) {
+    const size_t mr = kernels.mr, nr = kernels.nr, K = args.K;
+    check(args.b_packed || (args.b && !args.b_transposed),
+          "f32 gemm: a transposed B must be packed (use gemm() or pack_b)");
+    const GemmEpilogue& ep = args.epilogue;
+    alignas(64) float a_panel[kMaxMr * kMaxKc];
+
+    for (size_t t = task_begin; t < task_end; ++t) {
+        const size_t m_begin = (t / plan.n_tasks) * plan.m_block;
+        const size_t n_begin = (t % plan.n_tasks) * plan.n_block;
+        const size_t m_end = std::min(args.M, m_begin + plan.m_block);
+        const size_t n_end = std::min(args.N, n_begin + plan.n_block);
+
+        // K == 0 still runs one (empty) block so the epilogue writes C.
+        for (size_t k0 = 0; k0 == 0 || k0 < K; k0 += plan.k_block) {
+            const size_t kc = std::min(plan.k_block, K - k0);
+            const bool last = k0 + kc >= K;
+            for (size_t m = m_begin; m < m_end; m += mr) {
+                const size_t rows = std::min(mr, m_end - m);
+                if (kc) pack_a_panel(kernels, args.a, m, rows, k0, kc, a_panel);
+                for (size_t n = n_begin; n < n_end; n += nr) {
+                    GemmTile tile;
+                    tile.c = args.c + m * args.ldc + n;
+                    tile.ldc = args.ldc;
+                    tile.mr = rows;
+                    tile.nr = std::min(nr, n_end - n);
+                    tile.accumulate = k0 > 0;
+                    if (last) {
+                        tile.epilogue = &ep;
+                        if (ep.bias_kind == GemmBias::PerColumn) tile.bias = ep.bias + n;
+                        if (ep.bias_kind == GemmBias::PerRow) tile.bias = ep.bias + m;
+                        if (ep.residual) tile.residual = ep.residual + m * ep.ld_residual + n;
+                    }
+                    const float* b;
+                    size_t b_stride;
+                    if (args.b_packed) {
+                        b = args.b_packed + (n / nr) * K * nr + k0 * nr;
+                        b_stride = nr;
+                    } else {
+                        b = args.b + k0 * args.ldb + n;
+                        b_stride = args.ldb;
+                    }
+                    kernels.ukernel(kc, a_panel, b, b_stride, tile);
+                }
+            }
+            if (K == 0) break;
+        }
+    }
+}
+
+}  // namespace vireo::kernels
