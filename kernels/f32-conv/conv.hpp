@@ -1,11 +1,64 @@
-// vireo — f32 conv kernels: the table entries and their contract.
+// vireo — f32 convolution and pooling micro-kernels (NHWC): table entries and contracts.
+//
+// Activations are channels-last: a pixel is `channels` consecutive floats. The
+// kernels below vectorize over channels and walk a run of output pixels whose
+// window taps are given as pointers, in the style of XNNPACK's indirection:
+//
+//   input[t] is tap t's input pixel for the first output pixel of the run; for
+//   output pixel p of the run, tap t reads input[t] + p·input_step (floats).
+//
+// The driver (conv_nhwc.hpp) passes runs of interior pixels, whose taps all lie
+// in the image and advance by stride·channels, and single edge pixels, whose
+// padded taps point at a zero buffer (convolution) or are left out (pooling).
+// Padding thus never reaches a kernel, and the same kernel serves every stride
+// and dilation.
+//
+// Kernels read and write exactly the channels they are given (the channel tail
+// uses masked loads and stores), allocate nothing and start no threads.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 namespace vireo::kernels {
 
+// Packed depthwise weights are [1 + taps][dw_padded_channels(channels)]: row 0 the
+// bias, row 1 + t the weights of tap t (taps in row-major kernel order), zeros in
+// the padding so every ISA may read whole vectors of a row.
+constexpr size_t kDwChannelAlign = 16;
+constexpr size_t dw_padded_channels(size_t channels) {
+    return (channels + kDwChannelAlign - 1) / kDwChannelAlign * kDwChannelAlign;
+}
+
+// output[p][c] = clamp(bias[c] + Σ_t w[t][c]·input[t][p·input_step + c], out_min, out_max)
+// for p < pixels, c < channels; output pixels are `channels` apart. Taps are summed
+// in order t = 0, 1, ... with fused multiply-adds (a bias-first chain).
+using DwConvFn = void (*)(size_t channels, size_t pixels, size_t taps, const float* const* input,
+                          size_t input_step, const float* packed, float* output, float out_min,
+                          float out_max);
+
+// output[p][c] = max over t < taps of input[t][p·input_step + c]; a NaN tap gives NaN.
+using MaxPoolFn = void (*)(size_t channels, size_t pixels, size_t taps, const float* const* input,
+                           size_t input_step, float* output);
+
+// output[p][c] = (Σ_t input[t][p·input_step + c]) / divisor, summed in tap order.
+using AvgPoolFn = void (*)(size_t channels, size_t pixels, size_t taps, const float* const* input,
+                           size_t input_step, float divisor, float* output);
+
+// Over `pixels` pixels `input_stride` floats apart, per channel c < channels:
+// global average (summed in double, divided in double) or global max (NaN wins).
+using GlobalPoolFn = void (*)(size_t channels, size_t pixels, const float* input,
+                              size_t input_stride, float* output);
+
 struct ConvKernels {
+    // Depthwise convolution: unrolled for 3×3 (taps == 9) and 5×5 (taps == 25),
+    // and any tap count.
+    DwConvFn dwconv_3x3 = nullptr;
+    DwConvFn dwconv_5x5 = nullptr;
+    DwConvFn dwconv_any = nullptr;
+    MaxPoolFn max_pool = nullptr;
+    AvgPoolFn avg_pool = nullptr;
+    GlobalPoolFn global_avg_pool = nullptr;
+    GlobalPoolFn global_max_pool = nullptr;
 };
 
 void init_conv_scalar(ConvKernels& t);

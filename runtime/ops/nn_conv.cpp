@@ -9,7 +9,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/f32-conv/conv_nhwc.hpp"
+#include "kernels/f32-conv/epilogue.hpp"
 #include "kernels/ref/conv.hpp"
+#include "kernels/ref/transpose.hpp"
 #include "runtime/ops/op.hpp"
 #include "runtime/ops/util.hpp"
 
@@ -33,8 +36,10 @@ struct WindowAttrs {
         pads = n.get_ints("pads");
         group = n.get_int("group", 1);
         check(group > 0, op, ": group must be positive, got ", group);
-        check(n.num_inputs() == 2 || n.num_inputs() == 3, op, ": expected 2 or 3 inputs, got ",
-              n.num_inputs());
+        // A fused residual (set by a pass, Conv only) is one more, last input.
+        const size_t extra = n.fused.has_residual ? 1 : 0;
+        check(n.num_inputs() == 2 + extra || n.num_inputs() == 3 + extra, op, ": expected ",
+              2 + extra, " or ", 3 + extra, " inputs, got ", n.num_inputs());
         check(n.has_input(0) && n.has_input(1), op, ": inputs X and W are required");
         check(n.num_outputs() == 1, op, ": expected 1 output, got ", n.num_outputs());
         for (int64_t v : strides) check(v > 0, op, ": strides must be positive, got ", v);
@@ -102,33 +107,162 @@ auto executor(const RunContext& ctx) {
 // ---------------------------------------------------------------------------
 // Conv
 
+// The fused epilogue a pass may have put on the node, in the kernels' terms.
+kernels::ConvEpilogue conv_epilogue(const FusedEpilogue& f) {
+    using A = kernels::ConvActivation;
+    kernels::ConvEpilogue e;
+    switch (f.act) {
+        case FusedActivation::None: e.act = A::None; break;
+        case FusedActivation::Relu: e.act = A::Relu; break;
+        case FusedActivation::Clip: e.act = A::Clip; break;
+        case FusedActivation::LeakyRelu: e.act = A::LeakyRelu; break;
+        case FusedActivation::Sigmoid: e.act = A::Sigmoid; break;
+        case FusedActivation::SiLU: e.act = A::SiLU; break;
+        case FusedActivation::HardSigmoid: e.act = A::HardSigmoid; break;
+        case FusedActivation::HardSwish: e.act = A::HardSwish; break;
+        case FusedActivation::Gelu: e.act = A::Gelu; break;
+    }
+    e.alpha = f.alpha;
+    e.beta = f.beta;
+    e.has_residual = f.has_residual;
+    e.residual_before_act = f.residual_before_act;
+    return e;
+}
+
+// Weights of an NHWC float32 2-D Conv, packed for one ISA's kernels.
+struct ConvPacked final : OpState {
+    enum class Algo { Reference, Depthwise } algo = Algo::Reference;
+    kernels::Isa isa = kernels::Isa::Scalar;
+    std::vector<float> depthwise;  // pack_dwconv_weights layout
+};
+
 class ConvOp final : public Op {
 public:
-    explicit ConvOp(const NodeDef& n) : attrs_(n, "Conv") {}
+    explicit ConvOp(const NodeDef& n)
+        : attrs_(n, "Conv"),
+          nhwc_(n.layout == Layout::NHWC),
+          epilogue_(conv_epilogue(n.fused)),
+          has_bias_(n.num_inputs() == (n.fused.has_residual ? 4u : 3u) && n.has_input(2)) {
+        if (epilogue_.has_residual)
+            check(n.has_input(n.num_inputs() - 1), "Conv: the fused residual input is missing");
+    }
 
     bool infer(InferContext& ctx) const override {
         check_float_inputs(ctx, "Conv");
-        const ConvPlan p = plan(ctx.shape(0), ctx.shape(1), ctx.has_input(2) ? &ctx.shape(2) : nullptr);
+        const ConvPlan p = plan(x_nchw_shape(ctx.shape(0)), ctx.shape(1), has_bias_ ? &ctx.shape(2) : nullptr);
         Shape out{p.batch, p.out_channels};
         out.insert(out.end(), p.geom.grid.begin(), p.geom.grid.end());
         checked_numel(out);
+        if (nhwc_) out = kernels::permuted_shape(out, kernels::nchw_to_nhwc_perm(out.size()));
+        if (epilogue_.has_residual) {
+            const size_t r = ctx.num_inputs() - 1;
+            check(ctx.dtype(r) == ctx.dtype(0) && ctx.shape(r) == out, "Conv: the fused residual ",
+                  shape_str(ctx.shape(r)), " must match the output ", shape_str(out));
+        }
         ctx.set_output(0, ctx.dtype(0), out);
         return true;
+    }
+
+    std::unique_ptr<OpState> prepare(PrepareContext& ctx) const override {
+        const Tensor* w = ctx.constant(1);
+        const Tensor* b = has_bias_ ? ctx.constant(2) : nullptr;
+        if (!fast_path_applies(w) || (has_bias_ && !b)) return nullptr;
+        if (b && (b->dtype() != DType::Float32 || b->rank() != 1 || b->dim(0) != w->dim(0)))
+            return nullptr;  // infer() reports the error
+        return pack(ctx.kernels(), *w, b);
     }
 
     void run(RunContext& ctx) const override {
         const Tensor& x = ctx.input(0);
         const Tensor& w = ctx.input(1);
-        const Tensor* b = ctx.has_input(2) ? &ctx.input(2) : nullptr;
-        const ConvPlan p = plan(x.shape(), w.shape(), b ? &b->shape() : nullptr);
+        const Tensor* b = has_bias_ ? &ctx.input(2) : nullptr;
+        const Tensor* res = epilogue_.has_residual ? &ctx.input(ctx.num_inputs() - 1) : nullptr;
+        Tensor& y = ctx.output(0);
+        const ConvPlan p = plan(x_nchw_shape(x.shape()), w.shape(), b ? &b->shape() : nullptr);
+        if (nhwc_ && x.dtype() == DType::Float32 && fast_path_applies(&w)) {
+            std::unique_ptr<OpState> local;
+            const auto* packed = dynamic_cast<const ConvPacked*>(ctx.state());
+            if (!packed || packed->isa != ctx.kernels().isa) {
+                local = pack(ctx.kernels(), w, b);
+                packed = static_cast<const ConvPacked*>(local.get());
+            }
+            if (packed->algo != ConvPacked::Algo::Reference) {
+                run_nhwc(ctx, p, *packed, x.data<float>(), y.data<float>(),
+                         res ? res->data<float>() : nullptr);
+                return;
+            }
+        }
         dispatch_types<float, double>(x.dtype(), "Conv", [&](auto tag) {
             using T = typename decltype(tag)::type;
-            compute<T>(ctx, p, x.data<T>(), w.data<T>(), b ? b->data<T>() : nullptr,
-                       ctx.output(0).data<T>());
+            const T* bias = b ? b->data<T>() : nullptr;
+            if (!nhwc_) {
+                compute<T>(ctx, p, x.data<T>(), w.data<T>(), bias, y.data<T>());
+                epilogue_pass<T>(ctx, y.data<T>(), res ? res->data<T>() : nullptr, y.numel());
+                return;
+            }
+            // NHWC outside the fast path (another type or rank, or no packed
+            // algorithm): the reference on NCHW copies.
+            const size_t r = x.rank();
+            const Shape y_nchw = kernels::permuted_shape(y.shape(), kernels::nhwc_to_nchw_perm(r));
+            std::vector<T> xt(size_t(x.numel())), yt(size_t(y.numel()));
+            kernels::ref::transpose<T>(x.data<T>(), xt.data(), x.shape(), kernels::nhwc_to_nchw_perm(r));
+            compute<T>(ctx, p, xt.data(), w.data<T>(), bias, yt.data());
+            kernels::ref::transpose<T>(yt.data(), y.data<T>(), y_nchw, kernels::nchw_to_nhwc_perm(r));
+            epilogue_pass<T>(ctx, y.data<T>(), res ? res->data<T>() : nullptr, y.numel());
         });
     }
 
 private:
+    Shape x_nchw_shape(const Shape& x) const {
+        if (!nhwc_ || x.size() < 3) return x;
+        return kernels::permuted_shape(x, kernels::nhwc_to_nchw_perm(x.size()));
+    }
+
+    // The NHWC kernels cover float32 convolutions with two spatial axes.
+    bool fast_path_applies(const Tensor* w) const {
+        return nhwc_ && w && w->dtype() == DType::Float32 && w->rank() == 4;
+    }
+
+    // Chooses the algorithm from W and the attributes alone, so prepare() can.
+    std::unique_ptr<ConvPacked> pack(const kernels::KernelTable& k, const Tensor& w,
+                                     const Tensor* b) const {
+        auto s = std::make_unique<ConvPacked>();
+        s->isa = k.isa;
+        const int64_t oc = w.dim(0), icg = w.dim(1), taps = w.dim(2) * w.dim(3);
+        const int64_t group = attrs_.group;
+        if (icg == 1 && oc == group && group > 1) {
+            s->algo = ConvPacked::Algo::Depthwise;
+            s->depthwise = kernels::pack_dwconv_weights(w.data<float>(), b ? b->data<float>() : nullptr,
+                                                        size_t(oc), size_t(taps));
+        }
+        return s;
+    }
+
+    void run_nhwc(RunContext& ctx, const ConvPlan& p, const ConvPacked& packed, const float* x,
+                  float* y, const float* residual) const {
+        const kernels::Conv2d s =
+            kernels::Conv2d::from(p.geom, p.batch, p.in_channels, p.out_channels, p.group);
+        const auto& k = ctx.kernels().conv;
+        switch (packed.algo) {
+            case ConvPacked::Algo::Depthwise:
+                kernels::dwconv_nhwc(k, s, x, packed.depthwise.data(), y, epilogue_, residual,
+                                     executor(ctx));
+                break;
+            case ConvPacked::Algo::Reference: break;
+        }
+    }
+
+    // The fused epilogue as a pass over the finished output (any layout: the
+    // residual has the output's layout).
+    template <class T>
+    void epilogue_pass(RunContext& ctx, T* y, const T* residual, int64_t n) const {
+        if (epilogue_.act == kernels::ConvActivation::None && !epilogue_.has_residual) return;
+        ctx.parallel_for(n, 16384, [&](int64_t i0, int64_t i1) {
+            kernels::apply_epilogue(epilogue_, y + i0, residual ? residual + i0 : nullptr,
+                                    size_t(i1 - i0), false);
+        });
+    }
+
     ConvPlan plan(const Shape& x, const Shape& w, const Shape* b) const {
         check(x.size() >= 3, "Conv: X must have rank >= 3 (N, C, spatial...), got ", shape_str(x));
         check(w.size() == x.size(), "Conv: W ", shape_str(w), " must have the same rank as X ",
@@ -210,6 +344,9 @@ private:
     }
 
     WindowAttrs attrs_;
+    bool nhwc_;
+    kernels::ConvEpilogue epilogue_;
+    bool has_bias_;
 };
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,274 @@
+// vireo — NHWC drivers for the f32 convolution and pooling kernels (2-D).
+//
+// Activations are [N, H, W, C]. Work is split by output row (n, oh), never
+// finer, and each row is computed the same way whatever the split, so results
+// are bitwise identical for any thread count. A row is cut into interior runs,
+// whose window taps all lie inside the image and advance by stride·C per pixel
+// (one kernel call), and edge pixels (one call each), whose padded taps read a
+// zero row (convolution) or are left out (pooling).
+//
+// Baseline-compiled only: never include this from an ISA file.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "kernels/f32-conv/conv.hpp"
+#include "kernels/f32-conv/epilogue.hpp"
+#include "kernels/ref/conv_geometry.hpp"
+#include "kernels/ref/pool.hpp"
+
+namespace vireo::kernels {
+
+// A 2-D window operation over NHWC activations.
+struct Conv2d {
+    size_t batch = 0, in_h = 0, in_w = 0, in_c = 0, out_h = 0, out_w = 0, out_c = 0, group = 1;
+    size_t kernel_h = 0, kernel_w = 0, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+    size_t pad_top = 0, pad_left = 0;  // the end pads follow from the output extent
+
+    // g must be resolved (grid filled) and of rank 2.
+    static Conv2d from(const ref::WindowGeometry& g, int64_t batch, int64_t in_c, int64_t out_c,
+                       int64_t group) {
+        Conv2d s;
+        s.batch = size_t(batch);
+        s.in_c = size_t(in_c);
+        s.out_c = size_t(out_c);
+        s.group = size_t(group);
+        s.in_h = size_t(g.image[0]);
+        s.in_w = size_t(g.image[1]);
+        s.out_h = size_t(g.grid[0]);
+        s.out_w = size_t(g.grid[1]);
+        s.kernel_h = size_t(g.kernel[0]);
+        s.kernel_w = size_t(g.kernel[1]);
+        s.stride_h = size_t(g.stride[0]);
+        s.stride_w = size_t(g.stride[1]);
+        s.dilation_h = size_t(g.dilation[0]);
+        s.dilation_w = size_t(g.dilation[1]);
+        s.pad_top = size_t(g.pad_begin[0]);
+        s.pad_left = size_t(g.pad_begin[1]);
+        return s;
+    }
+    size_t taps() const { return kernel_h * kernel_w; }
+    size_t rows() const { return batch * out_h; }
+    // Input row of kernel row i for output row oh, or -1 in the padding.
+    ptrdiff_t input_row(size_t oh, size_t i) const {
+        const ptrdiff_t ih = ptrdiff_t(oh * stride_h + i * dilation_h) - ptrdiff_t(pad_top);
+        return ih >= 0 && ih < ptrdiff_t(in_h) ? ih : -1;
+    }
+    // Input column of kernel column j for output column ow (may be outside [0, in_w)).
+    ptrdiff_t input_col(size_t ow, size_t j) const {
+        return ptrdiff_t(ow * stride_w + j * dilation_w) - ptrdiff_t(pad_left);
+    }
+    // Output columns [lo, hi) whose kernel columns all fall inside the image.
+    void interior_cols(size_t& lo, size_t& hi) const {
+        lo = (pad_left + stride_w - 1) / stride_w;
+        const ptrdiff_t last = ptrdiff_t(in_w) - 1 - ptrdiff_t((kernel_w - 1) * dilation_w) +
+                               ptrdiff_t(pad_left);
+        hi = last >= 0 ? std::min(out_w, size_t(last) / stride_w + 1) : 0;
+        lo = std::min(lo, out_w);
+        hi = std::max(hi, lo);
+    }
+};
+
+// Output rows per parallel chunk for rows of `row_work` multiply-adds each, so
+// a chunk is worth scheduling. A function of the shape only.
+inline int64_t row_grain(size_t row_work) {
+    return int64_t(std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(row_work, 1)));
+}
+
+// ---------------------------------------------------------------------------
+// Depthwise convolution (group == in_c == out_c)
+
+inline bool is_depthwise(const Conv2d& s) {
+    return s.group == s.in_c && s.out_c == s.in_c && s.group > 1;
+}
+
+// Weights [C, 1, KH, KW] (ONNX) and bias [C] (may be null) into the kernels'
+// layout (conv.hpp): [1 + taps][dw_padded_channels(C)].
+inline std::vector<float> pack_dwconv_weights(const float* w, const float* bias, size_t channels,
+                                              size_t taps) {
+    const size_t ld = dw_padded_channels(channels);
+    std::vector<float> packed((1 + taps) * ld, 0.0f);
+    for (size_t c = 0; c < channels; ++c) {
+        packed[c] = bias ? bias[c] : 0.0f;
+        for (size_t t = 0; t < taps; ++t) packed[(1 + t) * ld + c] = w[c * taps + t];
+    }
+    return packed;
+}
+
+inline DwConvFn select_dwconv(const ConvKernels& k, size_t taps) {
+    if (taps == 9) return k.dwconv_3x3;
+    if (taps == 25) return k.dwconv_5x5;
+    return k.dwconv_any;
+}
+
+// y = epilogue(depthwise(x) + bias). residual (may be null) is NHWC like y.
+template <class ParallelFor>
+void dwconv_nhwc(const ConvKernels& k, const Conv2d& s, const float* x, const float* packed,
+                 float* y, const ConvEpilogue& e, const float* residual,
+                 ParallelFor&& parallel_for) {
+    const size_t C = s.in_c, taps = s.taps();
+    if (s.rows() == 0 || C == 0) return;
+    const DwConvFn fn = select_dwconv(k, taps);
+    // A whole zero input row: interior runs over a padded kernel row then stay
+    // inside it as they advance by stride·C.
+    const std::vector<float> zero(s.in_w * C, 0.0f);
+    size_t lo, hi;
+    s.interior_cols(lo, hi);
+    const float out_min = e.clamp_min(), out_max = e.clamp_max();
+    const size_t row_out = s.out_w * C;
+    parallel_for(int64_t(s.rows()), row_grain(row_out * taps), [&](int64_t r0, int64_t r1) {
+        std::vector<const float*> tap(taps), row(s.kernel_h);
+        for (size_t r = size_t(r0); r < size_t(r1); ++r) {
+            const size_t n = r / s.out_h, oh = r % s.out_h;
+            for (size_t i = 0; i < s.kernel_h; ++i) {
+                const ptrdiff_t ih = s.input_row(oh, i);
+                row[i] = ih < 0 ? nullptr : x + (n * s.in_h + size_t(ih)) * s.in_w * C;
+            }
+            float* yrow = y + r * row_out;
+            auto edge = [&](size_t ow) {
+                for (size_t i = 0; i < s.kernel_h; ++i)
+                    for (size_t j = 0; j < s.kernel_w; ++j) {
+                        const ptrdiff_t iw = s.input_col(ow, j);
+                        const bool inside = row[i] && iw >= 0 && iw < ptrdiff_t(s.in_w);
+                        tap[i * s.kernel_w + j] = inside ? row[i] + size_t(iw) * C : zero.data();
+                    }
+                fn(C, 1, taps, tap.data(), 0, packed, yrow + ow * C, out_min, out_max);
+            };
+            for (size_t ow = 0; ow < lo; ++ow) edge(ow);
+            if (hi > lo) {
+                for (size_t i = 0; i < s.kernel_h; ++i)
+                    for (size_t j = 0; j < s.kernel_w; ++j)
+                        tap[i * s.kernel_w + j] =
+                            (row[i] ? row[i] : zero.data()) + size_t(s.input_col(lo, j)) * C;
+                fn(C, hi - lo, taps, tap.data(), s.stride_w * C, packed, yrow + lo * C, out_min,
+                   out_max);
+            }
+            for (size_t ow = hi; ow < s.out_w; ++ow) edge(ow);
+            if (e.needs_pass())
+                apply_epilogue(e, yrow, residual ? residual + r * row_out : nullptr, row_out, true);
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Max and average pooling
+
+// The per-axis windows of a pool: ref::pool_detail's description, which
+// already resolves pads, dilation, ceil_mode and count_include_pad counts.
+struct Pool2d {
+    Conv2d shape;
+    std::vector<ref::pool_detail::AxisWindows> axes;  // [0] rows, [1] columns
+
+    static Pool2d from(const ref::WindowGeometry& g, int64_t batch, int64_t channels) {
+        Pool2d p;
+        p.shape = Conv2d::from(g, batch, channels, channels, channels);
+        p.axes = ref::pool_detail::axis_windows(g);
+        return p;
+    }
+};
+
+// kMax: y = max over each window (NaN propagates); else average, dividing by
+// the taps inside the image, or with count_include_pad by those inside image
+// and pads (ref::avg_pool's rule).
+template <bool kMax, class ParallelFor>
+void pool_nhwc(const ConvKernels& k, const Pool2d& p, const float* x, float* y,
+               bool count_include_pad, ParallelFor&& parallel_for) {
+    const Conv2d& s = p.shape;
+    const size_t C = s.in_c;
+    if (s.rows() == 0 || C == 0) return;
+    const auto& rows_w = p.axes[0];
+    const auto& cols_w = p.axes[1];
+    size_t lo, hi;
+    s.interior_cols(lo, hi);
+    const size_t row_out = s.out_w * C;
+    parallel_for(int64_t(s.rows()), row_grain(row_out * s.taps()), [&](int64_t r0, int64_t r1) {
+        std::vector<const float*> tap(s.taps());
+        for (size_t r = size_t(r0); r < size_t(r1); ++r) {
+            const size_t n = r / s.out_h, oh = r % s.out_h;
+            const size_t i_lo = size_t(rows_w.lo[oh]), i_hi = size_t(rows_w.hi[oh]);
+            const float* image = x + n * s.in_h * s.in_w * C;
+            float* yrow = y + r * row_out;
+            // Taps of kernel rows [i_lo, i_hi) and columns [j_lo, j_hi) for output column ow.
+            auto run = [&](size_t ow, size_t pixels, size_t j_lo, size_t j_hi, size_t padded_w) {
+                size_t t = 0;
+                for (size_t i = i_lo; i < i_hi; ++i) {
+                    const size_t ih = size_t(rows_w.start[oh] + ptrdiff_t(i * s.dilation_h));
+                    for (size_t j = j_lo; j < j_hi; ++j)
+                        tap[t++] = image + (ih * s.in_w + size_t(s.input_col(ow, j))) * C;
+                }
+                float* out = yrow + ow * C;
+                if (t == 0) {  // the window sees no input element (ref::max_pool's rule)
+                    std::fill(out, out + pixels * C,
+                              kMax ? std::numeric_limits<float>::lowest() : 0.0f);
+                    return;
+                }
+                if constexpr (kMax) {
+                    k.max_pool(C, pixels, t, tap.data(), s.stride_w * C, out);
+                } else {
+                    const size_t divisor =
+                        count_include_pad ? size_t(rows_w.padded[oh]) * padded_w : t;
+                    k.avg_pool(C, pixels, t, tap.data(), s.stride_w * C, float(divisor), out);
+                }
+            };
+            for (size_t ow = 0; ow < s.out_w; ++ow) {
+                if (ow == lo && hi > lo) {
+                    run(lo, hi - lo, 0, s.kernel_w, s.kernel_w);
+                    ow = hi - 1;
+                    continue;
+                }
+                run(ow, 1, size_t(cols_w.lo[ow]), size_t(cols_w.hi[ow]), size_t(cols_w.padded[ow]));
+            }
+        }
+    });
+}
+
+// Global pools: x [N, pixels, C] to y [N, C]. Split by (image, channel block).
+template <bool kMax, class ParallelFor>
+void global_pool_nhwc(const ConvKernels& k, size_t batch, size_t pixels, size_t channels,
+                      const float* x, float* y, ParallelFor&& parallel_for) {
+    if (batch == 0 || channels == 0) return;
+    if (pixels == 0) {  // ref::global_*_pool's rule for an empty plane
+        std::fill(y, y + batch * channels, kMax ? std::numeric_limits<float>::lowest() : 0.0f);
+        return;
+    }
+    constexpr size_t kBlock = 64;  // channels per task, a multiple of every vector width
+    const size_t blocks = (channels + kBlock - 1) / kBlock;
+    const GlobalPoolFn fn = kMax ? k.global_max_pool : k.global_avg_pool;
+    parallel_for(int64_t(batch * blocks), row_grain(pixels * kBlock), [&](int64_t t0, int64_t t1) {
+        for (size_t t = size_t(t0); t < size_t(t1); ++t) {
+            const size_t n = t / blocks, c = t % blocks * kBlock;
+            fn(std::min(kBlock, channels - c), pixels, x + n * pixels * channels + c, channels,
+               y + n * channels + c);
+        }
+    });
+}
+
+}  // namespace vireo::kernels
+
+namespace vireo::kernels {
+
+// ---------------------------------------------------------------------------
+// Layout helpers: [N, spatial..., C] <-> [N, C, spatial...] for any rank >= 2.
+
+inline std::vector<int64_t> nhwc_to_nchw_perm(size_t rank) {
+    std::vector<int64_t> p{0, int64_t(rank) - 1};
+    for (size_t d = 1; d + 1 < rank; ++d) p.push_back(int64_t(d));
+    return p;
+}
+inline std::vector<int64_t> nchw_to_nhwc_perm(size_t rank) {
+    std::vector<int64_t> p{0};
+    for (size_t d = 2; d < rank; ++d) p.push_back(int64_t(d));
+    p.push_back(1);
+    return p;
+}
+inline std::vector<int64_t> permuted_shape(const std::vector<int64_t>& s,
+                                           const std::vector<int64_t>& perm) {
+    std::vector<int64_t> r(s.size());
+    for (size_t i = 0; i < s.size(); ++i) r[i] = s[size_t(perm[i])];
+    return r;
+}
+
+}  // namespace vireo::kernels
