@@ -218,6 +218,9 @@ std::unique_ptr<Plan> SessionImpl::build_plan(const std::vector<Tensor>& inputs)
         plan->kind[v] = ValueKind::Input;
     }
 
+    // Slots for folding, shared by all folded nodes and left empty between them:
+    // one fresh vector of nv slots per folded node made planning quadratic.
+    std::vector<Tensor> fold_slots(nv);
     for (size_t k = 0; k < nn; ++k) {
         const GraphNode& node = m.nodes[k];
         bool inputs_known = true, inputs_constant = true;
@@ -256,7 +259,7 @@ std::unique_ptr<Plan> SessionImpl::build_plan(const std::vector<Tensor>& inputs)
         }
         if (inputs_constant && node.op->foldable() && out_bytes <= kMaxFoldBytes) {
             // Everything this node reads is known now, so compute it once here.
-            std::vector<Tensor> slots(nv);
+            std::vector<Tensor>& slots = fold_slots;
             for (int v : node.in)
                 if (v >= 0) slots[v] = infos[v].value ? *infos[v].value : Tensor::view(infos[v].dtype, infos[v].shape, nullptr);
             for (int v : node.out)
@@ -273,6 +276,8 @@ std::unique_ptr<Plan> SessionImpl::build_plan(const std::vector<Tensor>& inputs)
                 plan->kind[v] = ValueKind::Constant;
                 infos[v].value = &plan->folded[v];
             }
+            for (int v : node.in)
+                if (v >= 0) slots[v] = Tensor();
             plan->mode[k] = NodeMode::Folded;
             ++plan->folded_nodes;
         }
@@ -361,17 +366,23 @@ std::vector<Tensor> SessionImpl::execute(const Plan& plan, const std::vector<Ten
         }
     }
 
+    std::vector<TensorInfo> dyn_infos;
     for (size_t k = 0; k < m.nodes.size(); ++k) {
         if (plan.mode[k] == NodeMode::Folded) continue;
         const GraphNode& node = m.nodes[k];
         try {
             if (plan.mode[k] == NodeMode::Dynamic) {
                 // Shapes here depend on values; every input is now computed.
-                std::vector<TensorInfo> infos(nv);
+                // dyn_infos is shared by the dynamic nodes and left empty
+                // between them (one fresh vector per node was quadratic).
+                if (dyn_infos.size() != nv) dyn_infos.assign(nv, {});
                 for (int v : node.in)
-                    if (v >= 0) infos[v] = {slots[v].dtype(), slots[v].shape(), &slots[v]};
-                PlanInferContext ctx(node, infos);
-                check(node.op->infer(ctx), "could not infer output shapes from the input values");
+                    if (v >= 0) dyn_infos[v] = {slots[v].dtype(), slots[v].shape(), &slots[v]};
+                PlanInferContext ctx(node, dyn_infos);
+                bool inferred = node.op->infer(ctx);
+                for (int v : node.in)
+                    if (v >= 0) dyn_infos[v] = {};
+                check(inferred, "could not infer output shapes from the input values");
                 ctx.validate(options_.max_tensor_bytes);
                 for (size_t i = 0; i < node.out.size(); ++i)
                     if (node.out[i] >= 0)

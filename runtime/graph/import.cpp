@@ -4,6 +4,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "runtime/graph/model_data.hpp"
 #include "runtime/graph/passes/pass_graph.hpp"
@@ -173,13 +174,13 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
             if (pending[i] > 0) fail("graph has a cycle through ", node_label(g.nodes[i]));
     }
 
+    std::unordered_set<int> output_set;  // a linear search per output made many outputs quadratic
     for (auto& out : g.outputs) {
         check(!out.has_type || out.is_tensor, "graph output '", out.name,
               "' is not a tensor (sequence, map and optional types are not supported)");
         auto it = ids.find(out.name);
         check(it != ids.end(), "graph output '", out.name, "' is not produced by any node, initializer or input");
-        check(std::find(md->output_ids.begin(), md->output_ids.end(), it->second) == md->output_ids.end(),
-              "graph output '", out.name, "' is listed twice");
+        check(output_set.insert(it->second).second, "graph output '", out.name, "' is listed twice");
         md->output_ids.push_back(it->second);
         ValueInfo vi = to_value_info(out);
         md->outputs.push_back(vi);
