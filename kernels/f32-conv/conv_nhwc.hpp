@@ -17,6 +17,7 @@
 
 #include "kernels/f32-conv/conv.hpp"
 #include "kernels/f32-conv/epilogue.hpp"
+#include "kernels/f32-gemm/gemm_driver.hpp"
 #include "kernels/ref/conv_geometry.hpp"
 #include "kernels/ref/pool.hpp"
 
@@ -151,6 +152,153 @@ void dwconv_nhwc(const ConvKernels& k, const Conv2d& s, const float* x, const fl
                 apply_epilogue(e, yrow, residual ? residual + r * row_out : nullptr, row_out, true);
         }
     });
+}
+
+// ---------------------------------------------------------------------------
+// Convolution as GEMM (any group, kernel, stride, dilation, padding)
+//
+// Per group g, with Cg = in_c / group input and OCg = out_c / group output
+// channels:  Y_g[pixels × OCg] = A_g[pixels × taps·Cg] · B_g[taps·Cg × OCg],
+// where row m of A_g is output pixel m's receptive field, tap-major
+// (column t·Cg + c is channel g·Cg + c of tap t's input pixel, or 0 in the
+// padding), and B_g[t·Cg + c][oc] = W[g·OCg + oc][c][t]. A is never built: the
+// GEMM asks for one MR-row panel at a time and im2col_pack_a() gathers it
+// straight from the NHWC input, with the GEMM's own SIMD transpose for each
+// run of pixels that read consecutive input pixels. A 1×1 stride-1 unpadded
+// convolution's A is the input itself.
+
+// B_g of every group, packed once for the GEMM kernels.
+inline std::vector<PackedB> pack_conv_weights(const GemmKernels& gk, const float* w, size_t out_c,
+                                              size_t in_c_per_group, size_t taps, size_t group) {
+    const size_t ocg = out_c / group, cg = in_c_per_group, K = taps * cg;
+    std::vector<PackedB> packed;
+    std::vector<float> b(K * ocg);
+    for (size_t g = 0; g < group; ++g) {
+        for (size_t oc = 0; oc < ocg; ++oc)
+            for (size_t c = 0; c < cg; ++c)
+                for (size_t t = 0; t < taps; ++t)
+                    b[(t * cg + c) * ocg + oc] = w[((g * ocg + oc) * cg + c) * taps + t];
+        packed.push_back(pack_b(gk, b.data(), ocg, false, K, ocg));
+    }
+    return packed;
+}
+
+// The GEMM epilogue's activation for a conv one (Gelu: none, see conv_gemm_nhwc).
+inline GemmActivation gemm_activation(ConvActivation a) {
+    switch (a) {
+        case ConvActivation::Relu: return GemmActivation::Relu;
+        case ConvActivation::Clip: return GemmActivation::Clip;
+        case ConvActivation::LeakyRelu: return GemmActivation::LeakyRelu;
+        case ConvActivation::Sigmoid: return GemmActivation::Sigmoid;
+        case ConvActivation::SiLU: return GemmActivation::SiLU;
+        case ConvActivation::HardSigmoid: return GemmActivation::HardSigmoid;
+        case ConvActivation::HardSwish: return GemmActivation::HardSwish;
+        case ConvActivation::None:
+        case ConvActivation::Gelu: return GemmActivation::None;
+    }
+    return GemmActivation::None;
+}
+
+inline bool is_pointwise(const Conv2d& s) {
+    return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+           s.pad_top == 0 && s.pad_left == 0 && s.out_h == s.in_h && s.out_w == s.in_w;
+}
+
+struct Im2colA {
+    const Conv2d* s;
+    const GemmKernels* gk;
+    const float* x;   // the input, already offset to the group's first channel
+    size_t cg;        // channels per group (columns per tap)
+};
+
+// GemmPackA for Im2colA: rows [m0, m0 + rows) × columns [k0, k0 + kc) of A_g.
+inline void im2col_pack_a(const void* ctx, size_t m0, size_t rows, size_t k0, size_t kc,
+                          float* dst) {
+    const Im2colA& a = *static_cast<const Im2colA*>(ctx);
+    const Conv2d& s = *a.s;
+    const size_t mr = a.gk->mr, C = s.in_c, cg = a.cg;
+    auto zero = [&](size_t r0, size_t r1, size_t ka, size_t kb) {
+        for (size_t k = ka; k < kb; ++k) std::fill(dst + (k - k0) * mr + r0, dst + (k - k0) * mr + r1, 0.0f);
+    };
+    // Pixels of one output row form a segment; a panel spans one or a few.
+    for (size_t r = 0; r < rows;) {
+        const size_t m = m0 + r;
+        const size_t ow0 = m % s.out_w, row = m / s.out_w;
+        const size_t n = row / s.out_h, oh = row % s.out_h;
+        const size_t seg = std::min(rows - r, s.out_w - ow0);
+        const float* image = a.x + n * s.in_h * s.in_w * C;
+        for (size_t t = k0 / cg; t * cg < k0 + kc; ++t) {
+            const size_t ka = std::max(k0, t * cg), kb = std::min(k0 + kc, (t + 1) * cg);
+            const size_t kh = t / s.kernel_w, kw = t % s.kernel_w;
+            const ptrdiff_t ih = s.input_row(oh, kh);
+            if (ih < 0) {
+                zero(r, r + seg, ka, kb);
+                continue;
+            }
+            // Output columns [v0, v1) of the segment read inside the image.
+            size_t v0 = ow0, v1 = ow0 + seg;
+            while (v0 < v1 && s.input_col(v0, kw) < 0) ++v0;
+            while (v1 > v0 && s.input_col(v1 - 1, kw) >= ptrdiff_t(s.in_w)) --v1;
+            const size_t rv0 = r + (v0 - ow0), rv1 = r + (v1 - ow0);
+            zero(r, rv0, ka, kb);
+            if (v1 > v0) {
+                const float* src = image + (size_t(ih) * s.in_w + size_t(s.input_col(v0, kw))) * C +
+                                   (ka - t * cg);
+                a.gk->pack_a(src, s.stride_w * C, v1 - v0, kb - ka, dst + (ka - k0) * mr + rv0);
+            }
+            zero(rv1, r + seg, ka, kb);
+        }
+        r += seg;
+    }
+}
+
+// y = epilogue(conv(x) + bias); bias may be null; residual (may be null) is NHWC like y.
+template <class ParallelFor>
+void conv_gemm_nhwc(const GemmKernels& gk, const Conv2d& s, const float* x,
+                    const std::vector<PackedB>& packed, const float* bias, float* y,
+                    const ConvEpilogue& e, const float* residual, ParallelFor&& parallel_for) {
+    const size_t pixels = s.batch * s.out_h * s.out_w;
+    if (pixels == 0 || s.out_c == 0) return;
+    const size_t cg = s.in_c / s.group, ocg = s.out_c / s.group, K = s.taps() * cg;
+    // Gelu is not a GEMM epilogue: the GEMM stops before it and a pass finishes.
+    const bool gelu = e.act == ConvActivation::Gelu;
+    GemmEpilogue ge;
+    ge.activation = gemm_activation(e.act);
+    ge.alpha = e.alpha;
+    ge.beta = e.beta;
+    ge.residual_before_activation = e.residual_before_act;
+    const bool residual_in_gemm = e.has_residual && (!gelu || e.residual_before_act);
+    for (size_t g = 0; g < s.group; ++g) {
+        GemmArgs args;
+        args.M = pixels;
+        args.N = ocg;
+        args.K = K;
+        Im2colA im2col{&s, &gk, x + g * cg, cg};
+        args.a = is_pointwise(s) ? GemmA::matrix(x + g * cg, s.in_c)
+                                 : GemmA::packer(&im2col_pack_a, &im2col);
+        args.b_packed = packed[g].data();
+        args.c = y + g * ocg;
+        args.ldc = s.out_c;
+        args.epilogue = ge;
+        if (bias) {
+            args.epilogue.bias_kind = GemmBias::PerColumn;
+            args.epilogue.bias = bias + g * ocg;
+        }
+        if (residual_in_gemm) {
+            args.epilogue.residual = residual + g * ocg;
+            args.epilogue.ld_residual = s.out_c;
+        }
+        gemm(gk, args, parallel_for);
+    }
+    if (gelu) {
+        ConvEpilogue rest = e;
+        rest.has_residual = e.has_residual && !e.residual_before_act;
+        const size_t n = pixels * s.out_c;
+        parallel_for(int64_t(n), int64_t(16384), [&](int64_t i0, int64_t i1) {
+            apply_epilogue(rest, y + i0, rest.has_residual ? residual + i0 : nullptr,
+                           size_t(i1 - i0), false);
+        });
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -131,9 +131,10 @@ kernels::ConvEpilogue conv_epilogue(const FusedEpilogue& f) {
 
 // Weights of an NHWC float32 2-D Conv, packed for one ISA's kernels.
 struct ConvPacked final : OpState {
-    enum class Algo { Reference, Depthwise } algo = Algo::Reference;
+    enum class Algo { Reference, Depthwise, Gemm } algo = Algo::Reference;
     kernels::Isa isa = kernels::Isa::Scalar;
-    std::vector<float> depthwise;  // pack_dwconv_weights layout
+    std::vector<float> depthwise;        // pack_dwconv_weights layout
+    std::vector<kernels::PackedB> gemm;  // pack_conv_weights: one B per group
 };
 
 class ConvOp final : public Op {
@@ -187,8 +188,8 @@ public:
                 packed = static_cast<const ConvPacked*>(local.get());
             }
             if (packed->algo != ConvPacked::Algo::Reference) {
-                run_nhwc(ctx, p, *packed, x.data<float>(), y.data<float>(),
-                         res ? res->data<float>() : nullptr);
+                run_nhwc(ctx, p, *packed, x.data<float>(), b ? b->data<float>() : nullptr,
+                         y.data<float>(), res ? res->data<float>() : nullptr);
                 return;
             }
         }
@@ -234,12 +235,16 @@ private:
             s->algo = ConvPacked::Algo::Depthwise;
             s->depthwise = kernels::pack_dwconv_weights(w.data<float>(), b ? b->data<float>() : nullptr,
                                                         size_t(oc), size_t(taps));
+        } else if (oc % group == 0) {  // else infer() reports the error
+            s->algo = ConvPacked::Algo::Gemm;
+            s->gemm = kernels::pack_conv_weights(k.gemm, w.data<float>(), size_t(oc), size_t(icg),
+                                                 size_t(taps), size_t(group));
         }
         return s;
     }
 
     void run_nhwc(RunContext& ctx, const ConvPlan& p, const ConvPacked& packed, const float* x,
-                  float* y, const float* residual) const {
+                  const float* bias, float* y, const float* residual) const {
         const kernels::Conv2d s =
             kernels::Conv2d::from(p.geom, p.batch, p.in_channels, p.out_channels, p.group);
         const auto& k = ctx.kernels().conv;
@@ -247,6 +252,10 @@ private:
             case ConvPacked::Algo::Depthwise:
                 kernels::dwconv_nhwc(k, s, x, packed.depthwise.data(), y, epilogue_, residual,
                                      executor(ctx));
+                break;
+            case ConvPacked::Algo::Gemm:
+                kernels::conv_gemm_nhwc(ctx.kernels().gemm, s, x, packed.gemm, bias, y, epilogue_,
+                                        residual, executor(ctx));
                 break;
             case ConvPacked::Algo::Reference: break;
         }
