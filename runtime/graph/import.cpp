@@ -176,7 +176,7 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
 
     std::unordered_set<int> output_set;  // a linear search per output made many outputs quadratic
     for (auto& out : g.outputs) {
-        check(!out.has_type || out.is_tensor, "graph output '", out.name,
+        check(!out.non_tensor, "graph output '", out.name,
               "' is not a tensor (sequence, map and optional types are not supported)");
         auto it = ids.find(out.name);
         check(it != ids.end(), "graph output '", out.name, "' is not produced by any node, initializer or input");

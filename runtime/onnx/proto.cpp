@@ -203,18 +203,20 @@ void check_type_nesting(Reader r) {
 }
 
 void parse_type(Reader r, ValueInfoProto& v) {
-    v.has_type = true;
     uint32_t f;
     WireType t;
     while (r.next(f, t)) {
         if (is_container_type(f, t)) {  // sequence, map, optional
             v.is_tensor = false;
+            v.non_tensor = true;
             check_container_type(r.message(), f);
         } else if (f == 8 && t == wire::LengthDelimited) {  // sparse_tensor_type
             v.is_tensor = false;
+            v.non_tensor = true;
             r.skip(t);
         } else if (f == 1 && t == wire::LengthDelimited) {  // tensor_type
             v.is_tensor = true;
+            v.non_tensor = false;
             Reader tt = r.message();
             uint32_t g;
             WireType u;

@@ -17,8 +17,8 @@ namespace vireo::rt::onnx {
 
 struct ValueInfoProto {
     std::string name;
-    bool has_type = false;       // a TypeProto is present
     bool is_tensor = false;      // false: no type, or a sequence/map/optional/sparse type
+    bool non_tensor = false;     // the type is a sequence/map/optional/sparse type
     DType elem = DType::Undefined;
     int32_t raw_elem = 0;        // the elem_type as written, for messages
     bool has_shape = false;

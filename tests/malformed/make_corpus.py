@@ -753,6 +753,36 @@ def gen_huge(c):
           note="every tensor is under the per-tensor cap, together they are 16 GiB")
 
 
+def gen_scale(c):
+    """Large but cheap-to-store graphs whose processing must stay near-linear,
+    each ending in an error, so a quadratic pass shows up as a timeout."""
+    cat = "scale"
+    ones = [("x.npy", np.ones([1, 4], np.float32))]
+    io = lambda outs: dict(inputs=[value_info_msg("x", tensor_type(1, [1, 4]))] + outs[0], outputs=outs[1])
+    n = 40000
+    # A chain of foldable nodes on a constant (planned by constant folding),
+    # then an Add whose shapes do not broadcast.
+    chain = [node_msg("Neg", ["k" if i == 0 else "t%d" % (i - 1)], ["t%d" % i]) for i in range(n)]
+    chain.append(node_msg("Add", ["x", "t%d" % (n - 1)], ["y"], "victim"))
+    c.add(cat, "scale_constant_chain_40000_then_error", model_msg(graph_msg(
+        nodes=chain, inits=[tensor_msg("k", [3], 1, raw=b"\0" * 12)],
+        **io(([], [value_info_msg("y", tensor_type(1, [1, 4]))])))), ones, expect="victim")
+    # A chain of dynamic nodes (Reshape to a shape given as an input), then a
+    # Gather whose indices, also an input, are out of range.
+    chain = [node_msg("Reshape", ["x" if i == 0 else "t%d" % (i - 1), "s"], ["t%d" % i]) for i in range(n)]
+    chain.append(node_msg("Gather", ["t%d" % (n - 1), "i"], ["y"], "victim"))
+    c.add(cat, "scale_dynamic_chain_40000_then_error", model_msg(graph_msg(
+        nodes=chain, **io(([value_info_msg("s", tensor_type(7, [2])), value_info_msg("i", tensor_type(7, [1]))],
+                           [f_bytes(1, "y")])))),
+        ones + [("s.npy", np.array([2, 2], np.int64)), ("i.npy", np.array([7], np.int64))], expect="victim")
+    # 300000 graph inputs listed again as outputs, the last one twice.
+    m = 300000
+    ins = [value_info_msg("i%d" % k, tensor_type(1, [1])) for k in range(m)]
+    outs = [f_bytes(1, "i%d" % k) for k in range(m)] + [f_bytes(1, "i%d" % (m - 1))]  # names only, no type
+    c.add(cat, "scale_300000_outputs_last_twice", model_msg(graph_msg(inputs=ins, outputs=outs)), [],
+          expect="listed twice")
+
+
 def gen_nesting(c):
     cat = "nesting"
     ones = [("x.npy", np.ones([1, 4], np.float32))]
@@ -1015,7 +1045,7 @@ def main():
         shutil.rmtree(root)
     os.makedirs(root)
     c = Corpus(root)
-    for gen in (gen_wire, gen_tensor, gen_graph, gen_attr, gen_huge, gen_nesting, gen_external, gen_inputs):
+    for gen in (gen_wire, gen_tensor, gen_graph, gen_attr, gen_huge, gen_scale, gen_nesting, gen_external, gen_inputs):
         gen(c)
     c.write_manifest()
     bad = sum(1 for k in c.cases if k["expect_exit"] != 0)
