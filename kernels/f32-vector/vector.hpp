@@ -1,11 +1,102 @@
 // vireo — f32 vector kernels: the table entries and their contract.
+//
+// Elementwise math, activations and the row kernels of the memory-bound ops
+// (softmax, normalization, affine, transpose). Each entry is written once, in
+// vector-generic.inl, against a small vector wrapper, and instantiated per ISA
+// (vector-scalar.cpp, vector-avx2.cpp, vector-avx512.cpp).
+//
+// Common contract:
+//  - n is an element count; n == 0 is allowed and does nothing.
+//  - Pointers need no alignment. Kernels never read or write past the n
+//    elements they are given (tails use masked loads and stores).
+//  - Unary and binary outputs may alias an input exactly (in-place); otherwise
+//    outputs must not overlap inputs.
+//  - A kernel's result for one element never depends on where the element sits
+//    in the array, so splitting work across threads cannot change results.
+//  - No kernel allocates, throws or starts threads.
+//
+// Accuracy of the transcendental entries (max error over every float input,
+// measured against double-precision libm by tests/kernels/activation_accuracy_test.cpp;
+// the table in README.md is that test's output):
+//   exp, expm1-based (elu/selu/celu), sigmoid, silu, tanh, erf, gelu, softplus, log:
+//   see the README table; all are within a few ULP, keep denormal results, and
+//   return the IEEE limits for ±inf and NaN.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 namespace vireo::kernels {
 
+// Attributes of the parameterized activations; which fields are read depends
+// on the entry (named at each one below).
+struct UnaryParams {
+    float alpha = 0.0f;
+    float beta = 0.0f;
+};
+
+// y[i] = f(x[i]) for i < n.
+using UnaryKernel = void (*)(size_t n, const float* x, float* y, const UnaryParams& params);
+
+// Binary arithmetic over one contiguous run, in the three forms a broadcast
+// driver produces: both operands walk the run, or one of them is a scalar.
+struct BinaryKernel {
+    void (*vv)(size_t n, const float* a, const float* b, float* y) = nullptr;  // y[i] = a[i] op b[i]
+    void (*vs)(size_t n, const float* a, float b, float* y) = nullptr;        // y[i] = a[i] op b
+    void (*sv)(size_t n, float a, const float* b, float* y) = nullptr;        // y[i] = a op b[i]
+};
+
 struct VectorKernels {
+    // ---- unary: exact (bitwise equal to the plain C++ expression) ----
+    UnaryKernel abs = nullptr;
+    UnaryKernel neg = nullptr;
+    UnaryKernel relu = nullptr;          // x > 0 ? x : 0 (NaN -> 0, as the reference op)
+    UnaryKernel leaky_relu = nullptr;    // x < 0 ? alpha * x : x
+    UnaryKernel clip = nullptr;          // min(max(x, alpha), beta); NaN passes through
+    UnaryKernel hard_sigmoid = nullptr;  // max(0, min(1, alpha * x + beta)), mul then add
+    UnaryKernel sqrt = nullptr;
+    UnaryKernel reciprocal = nullptr;
+    UnaryKernel floor = nullptr;
+    UnaryKernel ceil = nullptr;
+    UnaryKernel softsign = nullptr;      // x / (1 + |x|)
+
+    // ---- unary: polynomial approximations (see the accuracy note above) ----
+    UnaryKernel exp = nullptr;
+    UnaryKernel log = nullptr;
+    UnaryKernel sigmoid = nullptr;
+    UnaryKernel tanh = nullptr;
+    UnaryKernel erf = nullptr;
+    UnaryKernel gelu = nullptr;        // x * Phi(x), the erf form
+    UnaryKernel silu = nullptr;        // x * sigmoid(x)
+    UnaryKernel softplus = nullptr;    // log(1 + e^x)
+    UnaryKernel hard_swish = nullptr;  // x * max(0, min(1, x / 6 + 1/2)), with x * (1/6)
+    UnaryKernel elu = nullptr;         // x < 0 ? alpha * expm1(x) : x
+    UnaryKernel selu = nullptr;        // beta * (x > 0 ? x : alpha * expm1(x)); beta is gamma
+    UnaryKernel celu = nullptr;        // x > 0 ? x : alpha * expm1(x / alpha)
+
+    // ---- binary, bitwise equal to the scalar expression ----
+    BinaryKernel add, sub, mul, div;
+    // NaN in either operand gives NaN; otherwise a >= b ? a : b (and a <= b ? a : b
+    // for min), so equal operands (+0, -0) return a.
+    BinaryKernel max, min;
+
+    // ---- row kernels ----
+    // y[i] = x[i] * scale + shift (one fused multiply-add where the ISA has it).
+    void (*affine)(size_t n, const float* x, float* y, float scale, float shift) = nullptr;
+    // y[i] = x[i] * scale[i] + shift[i].
+    void (*affine_vec)(size_t n, const float* x, float* y, const float* scale, const float* shift) = nullptr;
+    // Softmax (log_softmax false) or LogSoftmax along the n-long axis of x
+    // viewed as [n, inner] (inner == 1: one contiguous row). The sum runs in
+    // float, in an order fixed by n and inner alone.
+    void (*softmax)(size_t n, size_t inner, const float* x, float* y, bool log_softmax) = nullptr;
+    // LayerNormalization of one row of d elements: y = (x - mean) * inv_std *
+    // scale + bias (bias may be null). mean and inv_std (1/sqrt(var + epsilon))
+    // are returned for the optional outputs. Two passes, float accumulation.
+    void (*layer_norm)(size_t d, const float* x, float* y, const float* scale, const float* bias,
+                       float epsilon, float* mean, float* inv_std) = nullptr;
+    // out[c * out_stride + r] = in[r * in_stride + c] for r < rows, c < cols:
+    // a 2-D transpose of 4-byte elements (NCHW <-> NHWC is a batch of these).
+    void (*transpose_4b)(size_t rows, size_t cols, const void* in, size_t in_stride, void* out,
+                         size_t out_stride) = nullptr;
 };
 
 void init_vector_scalar(VectorKernels& t);
