@@ -309,12 +309,20 @@ std::unique_ptr<Plan> SessionImpl::build_plan(const std::vector<Tensor>& inputs)
         if (plan->kind[v] == ValueKind::Arena && first[v] >= 0)
             bufs.push_back({int(v), align_up(checked_nbytes(plan->dtype[v], plan->shape[v])), first[v], last[v]});
     std::stable_sort(bufs.begin(), bufs.end(), [](const Buf& a, const Buf& b) { return a.size > b.size; });
-    std::vector<const Buf*> placed;
+    // live_at[t] lists the placed buffers alive at node t, so a buffer checks
+    // only the ones it can collide with (linear for chains, not quadratic).
+    std::vector<std::vector<int>> live_at(nn);
+    std::vector<int> seen(bufs.size(), -1);
     size_t total = 0;
-    for (auto& b : bufs) {
+    for (size_t bi = 0; bi < bufs.size(); ++bi) {
+        const Buf& b = bufs[bi];
         std::vector<std::pair<size_t, size_t>> busy;
-        for (const Buf* p : placed)
-            if (p->b <= b.e && b.b <= p->e) busy.emplace_back(plan->offset[p->v], plan->offset[p->v] + p->size);
+        for (int t = b.b; t <= b.e; ++t)
+            for (int pi : live_at[t])
+                if (seen[pi] != int(bi)) {
+                    seen[pi] = int(bi);
+                    busy.emplace_back(plan->offset[bufs[pi].v], plan->offset[bufs[pi].v] + bufs[pi].size);
+                }
         std::sort(busy.begin(), busy.end());
         size_t off = 0;
         for (auto& [s, e] : busy) {
@@ -323,7 +331,7 @@ std::unique_ptr<Plan> SessionImpl::build_plan(const std::vector<Tensor>& inputs)
         }
         plan->offset[b.v] = off;
         total = std::max(total, off + b.size);
-        placed.push_back(&b);
+        for (int t = b.b; t <= b.e; ++t) live_at[t].push_back(int(bi));
     }
     plan->arena_bytes = total;
     return plan;
