@@ -20,7 +20,9 @@ std::uint64_t fma_chains_avx512(std::uint64_t iterations, float* sink) {
         for (int c = 0; c < kChains; ++c) acc[c] = _mm512_fmadd_ps(acc[c], scale, offset);
     __m512 sum = acc[0];
     for (int c = 1; c < kChains; ++c) sum = _mm512_add_ps(sum, acc[c]);
-    *sink += _mm512_reduce_add_ps(sum);
+    float lanes[16];
+    _mm512_storeu_ps(lanes, sum);
+    for (float v : lanes) *sink += v;
     return iterations * kChains * 16 * 2;
 }
 
