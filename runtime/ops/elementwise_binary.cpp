@@ -8,6 +8,11 @@
 //  * before opset 8 Max/Min/Sum/Mean require identical input shapes;
 //  * before opset 7 PRelu's slope is a scalar or a per-channel vector;
 //  * Pow takes an exponent of a different numeric type (formally from opset 12).
+//
+// float32 arithmetic (Add, Sub, Mul, Div, Max, Min, Sum, Mean, Pow by 2, PRelu
+// with a per-run slope) runs each contiguous run of the broadcast layout
+// through the session's vector kernels; they give the same bits as the scalar
+// kernels here, which stay the reference and serve the other types.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +20,7 @@
 #include <string>
 #include <type_traits>
 
+#include "kernels/f32-vector/vector.hpp"
 #include "kernels/ref/elementwise_broadcast.hpp"
 #include "kernels/ref/elementwise_convert.hpp"
 #include "runtime/ops/op.hpp"
@@ -74,6 +80,29 @@ void run_broadcast(const RunContext& ctx, const Shape& a_shape, const A* a, cons
     const auto layout = ref::make_broadcast_layout<2>(out_shape, {a_shape, b_shape});
     parallel_elements(ctx, layout.numel, [&](int64_t begin, int64_t end) {
         ref::binary_broadcast(layout, a, b, out, begin, end, f);
+    });
+}
+
+// Output elements [begin, end) of out = a op b for float32 under a two-input
+// layout: every run is vector-vector, vector-scalar or scalar-vector (a run
+// with both operands broadcast is one value, filled).
+void vector_broadcast(const ref::BroadcastLayout<2>& layout, const float* a, const float* b, float* out,
+                      int64_t begin, int64_t end, const kernels::BinaryKernel& k) {
+    ref::for_each_broadcast_run(layout, begin, end, [&](const auto& off, const auto& step, int64_t o, int64_t n) {
+        const float* pa = a + off[0];
+        const float* pb = b + off[1];
+        float* po = out + o;
+        if (step[0] && step[1]) {
+            k.vv(size_t(n), pa, pb, po);
+        } else if (step[0]) {
+            k.vs(size_t(n), pa, *pb, po);
+        } else if (step[1]) {
+            k.sv(size_t(n), *pa, pb, po);
+        } else {
+            float v;
+            k.vs(1, pa, *pb, &v);
+            std::fill(po, po + n, v);
+        }
     });
 }
 
@@ -143,18 +172,22 @@ void check_binary_arity(const NodeDef& n) {
 
 struct AddKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &kernels::VectorKernels::add;
     template <class T> T operator()(T a, T b) const { return wrapping_add(a, b); }
 };
 struct SubKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &kernels::VectorKernels::sub;
     template <class T> T operator()(T a, T b) const { return wrapping_sub(a, b); }
 };
 struct MulKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &kernels::VectorKernels::mul;
     template <class T> T operator()(T a, T b) const { return wrapping_mul(a, b); }
 };
 struct DivKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &kernels::VectorKernels::div;
     // Integers truncate toward zero (C, ONNX Runtime). Division by zero yields 0
     // and INT_MIN / -1 wraps to INT_MIN, so no input can trap.
     template <class T> T operator()(T a, T b) const {
@@ -273,6 +306,16 @@ public:
         const Tensor& b = ctx.input(1);
         Tensor& y = ctx.output(0);
         const BinaryShapes s = binary_shapes(a.shape(), b.shape(), rule_, op_.c_str());
+        if constexpr (requires { K::kVector; }) {
+            if (a.dtype() == DType::Float32) {
+                const auto layout = ref::make_broadcast_layout<2>(s.out, {s.a, s.b});
+                const kernels::BinaryKernel& k = ctx.kernels().vector.*K::kVector;
+                parallel_elements(ctx, layout.numel, [&](int64_t begin, int64_t end) {
+                    vector_broadcast(layout, a.data<float>(), b.data<float>(), y.data<float>(), begin, end, k);
+                });
+                return;
+            }
+        }
         dispatch_set<K::kTypes>(a.dtype(), op_.c_str(), [&](auto tag) {
             using T = storage_t<typename decltype(tag)::type>;
             using O = std::conditional_t<bool_output<K>(), uint8_t, T>;
@@ -339,6 +382,16 @@ public:
         const Tensor& b = ctx.input(1);
         Tensor& y = ctx.output(0);
         const BinaryShapes s = binary_shapes(a.shape(), b.shape(), rule_, "Pow");
+        if (a.dtype() == DType::Float32 && b.numel() == 1 && element_as_double(b, 0) == 2.0) {
+            // x^2 is x * x, correctly rounded either way (the LayerNorm-by-hand pattern).
+            const float* x = a.data<float>();
+            float* out = y.data<float>();
+            const kernels::BinaryKernel& mul = ctx.kernels().vector.mul;
+            parallel_elements(ctx, y.numel(), [&](int64_t begin, int64_t end) {
+                mul.vv(size_t(end - begin), x + begin, x + begin, out + begin);
+            });
+            return;
+        }
         dispatch_base(a.dtype(), [&](auto base_tag) {
             using T = typename decltype(base_tag)::type;
             dispatch_types<VIREO_NUMERIC_TYPES>(b.dtype(), "Pow", [&](auto exp_tag) {
@@ -377,6 +430,10 @@ public:
         const Tensor& x = ctx.input(0);
         const Tensor& slope = ctx.input(1);
         const Shape aligned = slope_shape(x.shape(), slope.shape());
+        if (x.dtype() == DType::Float32) {
+            run_float(ctx, x, aligned, slope);
+            return;
+        }
         dispatch_types<VIREO_NUMERIC_TYPES>(x.dtype(), "PRelu", [&](auto tag) {
             using T = typename decltype(tag)::type;
             run_broadcast(ctx, x.shape(), x.data<T>(), aligned, slope.data<T>(), x.shape(),
@@ -386,6 +443,29 @@ public:
     }
 
 private:
+    // Runs along which the slope is one value (per-channel slopes over NCHW
+    // planes) are LeakyRelu with that slope, which computes the same
+    // x < 0 ? slope * x : x; the rest take the scalar loop.
+    static void run_float(RunContext& ctx, const Tensor& x, const Shape& aligned, const Tensor& slope) {
+        const auto layout = ref::make_broadcast_layout<2>(x.shape(), {x.shape(), aligned});
+        const float* px = x.data<float>();
+        const float* ps = slope.data<float>();
+        float* out = ctx.output(0).data<float>();
+        const kernels::UnaryKernel leaky_relu = ctx.kernels().vector.leaky_relu;
+        parallel_elements(ctx, layout.numel, [&](int64_t begin, int64_t end) {
+            ref::for_each_broadcast_run(layout, begin, end, [&](const auto& off, const auto& step, int64_t o, int64_t n) {
+                const float* in = px + off[0];
+                const float* s = ps + off[1];
+                float* y = out + o;
+                if (step[1] == 0) {
+                    leaky_relu(size_t(n), in, y, {*s, 0.0f});
+                } else {
+                    for (int64_t i = 0; i < n; ++i) y[i] = in[i] < 0.0f ? in[i] * s[i] : in[i];
+                }
+            });
+        });
+    }
+
     // The slope's shape right-aligned against x. Before opset 7 a 1-D slope of
     // x's channel count (dim 1) is per-channel, as Caffe2 and the PyTorch
     // exporter of that era meant it.
@@ -410,6 +490,7 @@ private:
 // NaN propagates through Max/Min, as in numpy.maximum/minimum.
 struct MaxKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &kernels::VectorKernels::max;
     template <class T> T operator()(T a, T b) const {
         if constexpr (std::is_floating_point_v<T>) return (a >= b || a != a) ? a : b;
         else return a >= b ? a : b;
@@ -417,6 +498,7 @@ struct MaxKernel {
 };
 struct MinKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &kernels::VectorKernels::min;
     template <class T> T operator()(T a, T b) const {
         if constexpr (std::is_floating_point_v<T>) return (a <= b || a != a) ? a : b;
         else return a <= b ? a : b;
@@ -424,10 +506,12 @@ struct MinKernel {
 };
 struct SumKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &kernels::VectorKernels::add;
     template <class T> T operator()(T a, T b) const { return wrapping_add(a, b); }
 };
 struct MeanKernel {  // sums; the op divides by the input count at the end
     static constexpr Types kTypes = Types::Float;
+    static constexpr auto kVector = &kernels::VectorKernels::add;
     static constexpr bool kDivideByCount = true;
     template <class T> T operator()(T a, T b) const { return a + b; }
 };
@@ -475,6 +559,10 @@ public:
             for (size_t i = 2; i < count; ++i)
                 stages.push_back(ref::make_broadcast_layout<2>(out_shape, {out_shape, ctx.input(i).shape()}));
         }
+        if (y.dtype() == DType::Float32 && !copy_layout) {
+            run_float(ctx, stages, y.data<float>());
+            return;
+        }
         dispatch_set<K::kTypes>(y.dtype(), op_.c_str(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             T* out = y.data<T>();
@@ -498,6 +586,21 @@ public:
     }
 
 private:
+    // The stages above through the vector kernels, which give the scalar
+    // kernels' bits (Mean divides by the count, as the reference does).
+    static void run_float(const RunContext& ctx, const std::vector<ref::BroadcastLayout<2>>& stages, float* out) {
+        const kernels::VectorKernels& vk = ctx.kernels().vector;
+        const kernels::BinaryKernel& k = vk.*K::kVector;
+        const size_t count = ctx.num_inputs();
+        parallel_elements(ctx, stages[0].numel, [&](int64_t begin, int64_t end) {
+            vector_broadcast(stages[0], ctx.input(0).data<float>(), ctx.input(1).data<float>(), out, begin, end, k);
+            for (size_t i = 2; i < count; ++i)
+                vector_broadcast(stages[i - 1], out, ctx.input(i).data<float>(), out, begin, end, k);
+            if constexpr (requires { K::kDivideByCount; })
+                vk.div.vs(size_t(end - begin), out + begin, float(count), out + begin);
+        });
+    }
+
     std::string op_;
     bool same_shapes_only_;
 };

@@ -5,6 +5,10 @@
 // contiguous loop. Opset history for this group is mostly additive (new types,
 // removal of the v1 `consumed_inputs` attribute, which is simply ignored); the
 // real semantic change is Clip's bounds moving from attributes to inputs at 11.
+//
+// float32 tensors take the session's vector kernels (kernels/f32-vector) for
+// every kernel that names one in kVector; the scalar kernels below stay the
+// reference and handle the other types.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,6 +16,7 @@
 #include <string>
 #include <type_traits>
 
+#include "kernels/f32-vector/vector.hpp"
 #include "runtime/ops/op.hpp"
 #include "runtime/ops/util.hpp"
 
@@ -59,8 +64,12 @@ void check_single_input(const NodeDef& n) {
 
 // ---- kernels --------------------------------------------------------------
 
+using kernels::VectorKernels;
+
+// abs(-0) is +0 on the vector path (IEEE fabs) and -0 here; they compare equal.
 struct AbsKernel {
     static constexpr Types kTypes = Types::Numeric;
+    static constexpr auto kVector = &VectorKernels::abs;
     template <class T> T operator()(T x) const {
         if constexpr (std::is_unsigned_v<T>) return x;
         else return x < T(0) ? wrapping_neg(x) : x;
@@ -68,6 +77,7 @@ struct AbsKernel {
 };
 struct NegKernel {
     static constexpr Types kTypes = Types::Signed;
+    static constexpr auto kVector = &VectorKernels::neg;
     template <class T> T operator()(T x) const { return wrapping_neg(x); }
 };
 struct SignKernel {
@@ -77,6 +87,7 @@ struct SignKernel {
 };
 struct ReluKernel {
     static constexpr Types kTypes = Types::Signed;
+    static constexpr auto kVector = &VectorKernels::relu;
     template <class T> T operator()(T x) const { return x > T(0) ? x : T(0); }
 };
 
@@ -85,14 +96,21 @@ struct ReluKernel {
         static constexpr Types kTypes = Types::Float;              \
         template <class T> T operator()(T x) const { return expr; } \
     };
-VIREO_FLOAT_UNARY(Exp, std::exp(x))
-VIREO_FLOAT_UNARY(Log, std::log(x))
-VIREO_FLOAT_UNARY(Sqrt, std::sqrt(x))
-VIREO_FLOAT_UNARY(Reciprocal, T(1) / x)
-VIREO_FLOAT_UNARY(Floor, std::floor(x))
-VIREO_FLOAT_UNARY(Ceil, std::ceil(x))
+// The same with a float32 vector kernel.
+#define VIREO_FLOAT_UNARY_VECTOR(Name, expr, entry)                \
+    struct Name##Kernel {                                          \
+        static constexpr Types kTypes = Types::Float;              \
+        static constexpr auto kVector = &VectorKernels::entry;     \
+        template <class T> T operator()(T x) const { return expr; } \
+    };
+VIREO_FLOAT_UNARY_VECTOR(Exp, std::exp(x), exp)
+VIREO_FLOAT_UNARY_VECTOR(Log, std::log(x), log)
+VIREO_FLOAT_UNARY_VECTOR(Sqrt, std::sqrt(x), sqrt)
+VIREO_FLOAT_UNARY_VECTOR(Reciprocal, T(1) / x, reciprocal)
+VIREO_FLOAT_UNARY_VECTOR(Floor, std::floor(x), floor)
+VIREO_FLOAT_UNARY_VECTOR(Ceil, std::ceil(x), ceil)
 VIREO_FLOAT_UNARY(Round, std::nearbyint(x))  // default FP environment: ties to even
-VIREO_FLOAT_UNARY(Erf, std::erf(x))
+VIREO_FLOAT_UNARY_VECTOR(Erf, std::erf(x), erf)
 VIREO_FLOAT_UNARY(Sin, std::sin(x))
 VIREO_FLOAT_UNARY(Cos, std::cos(x))
 VIREO_FLOAT_UNARY(Tan, std::tan(x))
@@ -104,52 +122,64 @@ VIREO_FLOAT_UNARY(Cosh, std::cosh(x))
 VIREO_FLOAT_UNARY(Asinh, std::asinh(x))
 VIREO_FLOAT_UNARY(Acosh, std::acosh(x))
 VIREO_FLOAT_UNARY(Atanh, std::atanh(x))
-VIREO_FLOAT_UNARY(Tanh, std::tanh(x))
+VIREO_FLOAT_UNARY_VECTOR(Tanh, std::tanh(x), tanh)
 // Split at 0 so exp never overflows: large |x| saturates cleanly to 0 or 1.
-VIREO_FLOAT_UNARY(Sigmoid, x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x)))
+VIREO_FLOAT_UNARY_VECTOR(Sigmoid, x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x)),
+                         sigmoid)
 // log(1 + e^x) written so neither branch overflows for large |x|.
-VIREO_FLOAT_UNARY(Softplus, x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)))
-VIREO_FLOAT_UNARY(Softsign, x / (T(1) + std::abs(x)))
-VIREO_FLOAT_UNARY(HardSwish, x * std::max(T(0), std::min(T(1), x / T(6) + T(0.5))))
+VIREO_FLOAT_UNARY_VECTOR(Softplus, x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)), softplus)
+VIREO_FLOAT_UNARY_VECTOR(Softsign, x / (T(1) + std::abs(x)), softsign)
+VIREO_FLOAT_UNARY_VECTOR(HardSwish, x * std::max(T(0), std::min(T(1), x / T(6) + T(0.5))), hard_swish)
+#undef VIREO_FLOAT_UNARY_VECTOR
 #undef VIREO_FLOAT_UNARY
 
 struct LeakyReluKernel {
     static constexpr Types kTypes = Types::Float;
+    static constexpr auto kVector = &VectorKernels::leaky_relu;
     float alpha;
     explicit LeakyReluKernel(const NodeDef& n) : alpha(n.get_float("alpha", 0.01f)) {}
+    kernels::UnaryParams vector_params() const { return {alpha, 0.0f}; }
     template <class T> T operator()(T x) const { return x < T(0) ? T(alpha) * x : x; }
 };
 struct EluKernel {
     static constexpr Types kTypes = Types::Float;
+    static constexpr auto kVector = &VectorKernels::elu;
     float alpha;
     explicit EluKernel(const NodeDef& n) : alpha(n.get_float("alpha", 1.0f)) {}
+    kernels::UnaryParams vector_params() const { return {alpha, 0.0f}; }
     template <class T> T operator()(T x) const { return x < T(0) ? T(alpha) * std::expm1(x) : x; }
 };
 struct SeluKernel {
     static constexpr Types kTypes = Types::Float;
+    static constexpr auto kVector = &VectorKernels::selu;
     float alpha, gamma;
     explicit SeluKernel(const NodeDef& n)
         : alpha(n.get_float("alpha", 1.67326319217681884765625f)),
           gamma(n.get_float("gamma", 1.05070102214813232421875f)) {}
+    kernels::UnaryParams vector_params() const { return {alpha, gamma}; }
     template <class T> T operator()(T x) const {
         return T(gamma) * (x > T(0) ? x : T(alpha) * std::expm1(x));
     }
 };
 struct CeluKernel {
     static constexpr Types kTypes = Types::Float;
+    static constexpr auto kVector = &VectorKernels::celu;
     float alpha;
     explicit CeluKernel(const NodeDef& n) : alpha(n.get_float("alpha", 1.0f)) {
         check(alpha != 0.0f && std::isfinite(alpha), "Celu: alpha must be finite and nonzero");
     }
+    kernels::UnaryParams vector_params() const { return {alpha, 0.0f}; }
     template <class T> T operator()(T x) const {
         return x > T(0) ? x : T(alpha) * std::expm1(x / T(alpha));
     }
 };
 struct HardSigmoidKernel {
     static constexpr Types kTypes = Types::Float;
+    static constexpr auto kVector = &VectorKernels::hard_sigmoid;
     float alpha, beta;
     explicit HardSigmoidKernel(const NodeDef& n)
         : alpha(n.get_float("alpha", 0.2f)), beta(n.get_float("beta", 0.5f)) {}
+    kernels::UnaryParams vector_params() const { return {alpha, beta}; }
     template <class T> T operator()(T x) const {
         return std::max(T(0), std::min(T(1), T(alpha) * x + T(beta)));
     }
@@ -201,6 +231,19 @@ template <class K> constexpr bool bool_output() {
     else return false;
 }
 
+template <class K> kernels::UnaryParams vector_params(const K& kernel) {
+    if constexpr (requires { kernel.vector_params(); }) return kernel.vector_params();
+    else return {};
+}
+
+// y = f(x) over a float32 tensor with one of the session's vector kernels.
+void run_vector_unary(const RunContext& ctx, kernels::UnaryKernel fn, const kernels::UnaryParams& params,
+                      const float* in, float* out, int64_t n) {
+    ctx.parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
+        fn(size_t(end - begin), in + begin, out + begin, params);
+    });
+}
+
 // ---- the op ---------------------------------------------------------------
 
 template <class K>
@@ -218,6 +261,14 @@ public:
     void run(RunContext& ctx) const override {
         const Tensor& x = ctx.input(0);
         Tensor& y = ctx.output(0);
+        if constexpr (requires { K::kVector; }) {
+            if (x.dtype() == DType::Float32) {
+                if (x.numel() > 0)
+                    run_vector_unary(ctx, ctx.kernels().vector.*K::kVector, vector_params(kernel_), x.data<float>(),
+                                     y.data<float>(), x.numel());
+                return;
+            }
+        }
         dispatch_set<K::kTypes>(x.dtype(), op_.c_str(), [&](auto tag) {
             using T = storage_t<typename decltype(tag)::type>;
             using O = std::conditional_t<bool_output<K>(), uint8_t, T>;
@@ -298,6 +349,11 @@ public:
             const T* in = x.data<T>();
             T* out = y.data<T>();
             if (x.numel() == 0) return;
+            if constexpr (std::is_same_v<T, float>) {
+                // The vector kernel computes min(max(x, lo), hi) the same way, bit for bit.
+                run_vector_unary(ctx, ctx.kernels().vector.clip, {lo, hi}, in, out, x.numel());
+                return;
+            }
             // std::max/std::min in this order pass NaN inputs through unchanged.
             ctx.parallel_for(x.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) out[i] = std::min(std::max(in[i], lo), hi);

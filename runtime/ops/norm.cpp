@@ -1,12 +1,19 @@
 // vireo — normalization ops: BatchNormalization (inference and training forms,
 // legacy attributes), InstanceNormalization, LayerNormalization and
 // MeanVarianceNormalization.
+//
+// float32 BatchNormalization's per-channel affine pass and float32
+// LayerNormalization run on the session's vector kernels (one fused
+// multiply-add per element; LayerNorm statistics summed in float, two passes);
+// kernels/ref/reduce_norm.hpp stays the reference and serves float64.
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/f32-vector/vector.hpp"
 #include "kernels/ref/reduce_norm.hpp"
 #include "runtime/ops/op.hpp"
 #include "runtime/ops/util.hpp"
@@ -138,7 +145,23 @@ public:
                 a[p] = T(s);
                 b[p] = T(bias[p] - mean[p] * s);
             }
-            if (I == 1) {
+            if constexpr (std::is_same_v<T, float>) {
+                const kernels::VectorKernels& vk = ctx.kernels().vector;
+                const float* in = x.data<float>();
+                float* out = y.data<float>();
+                if (I == 1) {
+                    ctx.parallel_for(N, grain_for(P), [&](int64_t lo, int64_t hi) {
+                        for (int64_t n = lo; n < hi; ++n) vk.affine_vec(size_t(P), in + n * P, out + n * P, a.data(), b.data());
+                    });
+                } else {
+                    ctx.parallel_for(N * P, grain_for(I), [&](int64_t lo, int64_t hi) {
+                        for (int64_t item = lo; item < hi; ++item) {
+                            const size_t p = size_t(item % P);
+                            vk.affine(size_t(I), in + item * I, out + item * I, a[p], b[p]);
+                        }
+                    });
+                }
+            } else if (I == 1) {
                 ctx.parallel_for(N, grain_for(P), [&](int64_t lo, int64_t hi) {
                     ref::row_affine(x.data<T>(), y.data<T>(), a.data(), b.data(), P, lo, hi);
                 });
@@ -273,6 +296,17 @@ public:
             using T = typename decltype(tag)::type;
             const std::vector<T> scale = expand<T>(ctx.input(1), normalized);
             const std::vector<T> bias = has_bias ? expand<T>(ctx.input(2), normalized) : std::vector<T>{};
+            if constexpr (std::is_same_v<T, float>) {
+                const auto layer_norm = ctx.kernels().vector.layer_norm;
+                const float* in = x.data<float>();
+                float* out = y.data<float>();
+                ctx.parallel_for(rows, grain_for(3 * D), [&](int64_t b, int64_t e) {
+                    for (int64_t r = b; r < e; ++r)
+                        layer_norm(size_t(D), in + r * D, out + r * D, scale.data(), has_bias ? bias.data() : nullptr,
+                                   epsilon_, mean ? mean + r : nullptr, inv_std ? inv_std + r : nullptr);
+                });
+                return;
+            }
             ctx.parallel_for(rows, grain_for(3 * D), [&](int64_t b, int64_t e) {
                 ref::layer_norm(x.data<T>(), y.data<T>(), scale.data(), has_bias ? bias.data() : nullptr, D,
                                 double(epsilon_), mean, inv_std, b, e);

@@ -3,10 +3,15 @@
 // Before opset 13 these ops coerce the input to 2-D at `axis` (default 1) and
 // normalize each row of the flattened trailing block [axis, rank). From opset 13
 // they normalize along the single dim `axis` (default -1).
+//
+// float32 Softmax and LogSoftmax use the session's vector kernel (float sums in
+// a fixed order, within 1e-5 relative of the double-sum reference kernel);
+// Hardmax and float64 use kernels/ref/reduce_softmax.hpp.
 #include <algorithm>
 #include <memory>
 #include <string>
 
+#include "kernels/f32-vector/vector.hpp"
 #include "kernels/ref/reduce_softmax.hpp"
 #include "runtime/ops/op.hpp"
 #include "runtime/ops/util.hpp"
@@ -46,6 +51,19 @@ public:
             else inner *= s[d];
         }
         const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 14) / std::max<int64_t>(1, n * inner));
+        if constexpr (K != SoftmaxKind::Hardmax) {
+            if (x.dtype() == DType::Float32) {
+                const auto softmax = ctx.kernels().vector.softmax;
+                const float* in = x.data<float>();
+                float* out = y.data<float>();
+                const int64_t slab = n * inner;
+                ctx.parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+                    for (int64_t o = b; o < e; ++o)
+                        softmax(size_t(n), size_t(inner), in + o * slab, out + o * slab, K == SoftmaxKind::LogSoftmax);
+                });
+                return;
+            }
+        }
         dispatch_types<float, double>(x.dtype(), op_.c_str(), [&](auto tag) {
             using T = typename decltype(tag)::type;
             ctx.parallel_for(outer, grain, [&](int64_t b, int64_t e) {
