@@ -29,6 +29,9 @@ struct Avx2Vec {
     static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
     static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
     static F div(F a, F b) { return _mm256_div_ps(a, b); }
+    // Two Newton steps from the 12-bit VRCPPS would cost about what VDIVPS
+    // does on a ymm, so the transcendental kernels divide too.
+    static F quotient(F a, F b) { return _mm256_div_ps(a, b); }
     static F fmadd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
     static F fnmadd(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
     static F max(F a, F b) { return _mm256_max_ps(a, b); }

@@ -27,6 +27,7 @@ struct ScalarVec {
     static F sub(F a, F b) { return a - b; }
     static F mul(F a, F b) { return a * b; }
     static F div(F a, F b) { return a / b; }
+    static F quotient(F a, F b) { return a / b; }
     static F fmadd(F a, F b, F c) { return a * b + c; }
     static F fnmadd(F a, F b, F c) { return c - a * b; }
     // x86 MAXPS/MINPS semantics: the second operand when either is NaN.

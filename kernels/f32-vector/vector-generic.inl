@@ -12,6 +12,8 @@
 // Wrapper contract (see simd-avx2.inl for the reference shape): kWidth, F, I,
 // M; load/store (+ _partial for the first n < kWidth lanes, never touching
 // the others), arithmetic with fmadd(a,b,c) = a*b+c and fnmadd = c-a*b,
+// quotient(a,b) (a/b for b in [1, 8], allowed to miss the IEEE quotient by a
+// last-bit rounding; the exact V::div serves Div and Reciprocal),
 // max(a,b) = a > b ? a : b and min(a,b) = a < b ? a : b (x86 semantics: the
 // second operand when either is NaN), compares into M, select(m, a, b),
 // pow2(n) = 2^n for integral n in [-126, 127], scale(v, n) = v * 2^n rounded
@@ -124,7 +126,7 @@ struct VectorMath {
         const ExpParts e = exp_parts(V::max(k(-104.0f), V::neg_abs(x)));
         const F ex = V::scale(e.p, e.n);
         const F num = V::select(V::lt(x, V::zero()), ex, k(1.0f));
-        return V::div(num, V::add(k(1.0f), ex));
+        return V::quotient(num, V::add(k(1.0f), ex));
     }
 
     // x * sigmoid(x). For negative x the numerator x e^x is rebuilt with
@@ -135,7 +137,7 @@ struct VectorMath {
         const ExpParts e = exp_parts(V::max(k(-110.0f), V::neg_abs(x)));
         const F ex = V::scale(e.p, e.n);
         const F num = V::select(V::lt(x, V::zero()), V::scale(V::mul(xc, e.p), e.n), x);
-        return V::div(num, V::add(k(1.0f), ex));
+        return V::quotient(num, V::add(k(1.0f), ex));
     }
 
     static F tanh(F x) {
@@ -146,7 +148,7 @@ struct VectorMath {
         // to 1, so the clamp keeps pow2() in range without changing results.
         const ExpParts e = exp_parts(V::max(k(-20.0f), V::add(V::neg_abs(x), V::neg_abs(x))));
         const F ex = V::mul(e.p, V::pow2(e.n));
-        const F large = V::div(V::sub(k(1.0f), ex), V::add(k(1.0f), ex));
+        const F large = V::quotient(V::sub(k(1.0f), ex), V::add(k(1.0f), ex));
         return V::select(V::lt(ax, k(kTanhSmall)), small, V::copysign_pos(large, x));
     }
 
@@ -161,7 +163,7 @@ struct VectorMath {
 
     // erfc(z) = m * 2^n for z in [0.5, 10.3], given z^2 = z2_hi + z2_lo.
     static void erfc_parts(F z, F z2_hi, F z2_lo, F& m, F& n) {
-        const F t = V::div(k(1.0f), V::fmadd(z, k(0.5f), k(1.0f)));
+        const F t = V::quotient(k(1.0f), V::fmadd(z, k(0.5f), k(1.0f)));
         const F r = horner(t, kErfcR);
         const ExpParts e = exp_parts(V::neg(z2_hi), V::neg(z2_lo));
         m = V::mul(r, e.p);
@@ -215,7 +217,7 @@ struct VectorMath {
     static F softplus(F x) {
         const ExpParts e = exp_parts(V::max(k(-104.0f), V::neg_abs(x)));
         const F u = V::scale(e.p, e.n);
-        const F s_mant = V::div(e.p, V::add(k(2.0f), u));
+        const F s_mant = V::quotient(e.p, V::add(k(2.0f), u));
         const F s = V::scale(s_mant, e.n);
         const F v = V::mul(s, s);
         const F two_s = V::add(s_mant, s_mant);

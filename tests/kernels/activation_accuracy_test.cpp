@@ -178,6 +178,11 @@ TEST_P(ActivationAccuracy, WholeFloatRange) {
     Sweep sweep(f);
     sweep.run(0, uint64_t(1) << 32, exhaustive() ? 1 : 509);
     if (!exhaustive()) {
+        // The special values themselves: ±0, ±inf, NaNs, the smallest and largest floats.
+        for (uint32_t bits : {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00000u,
+                              0x7f800001u, 0x00000001u, 0x80000001u, 0x00800000u, 0x80800000u, 0x7f7fffffu,
+                              0xff7fffffu})
+            sweep.run(bits, uint64_t(bits) + 1, 1);
         // Dense neighbourhoods of the branch points, range limits and the
         // subnormal boundary, where a strided sweep could step over the worst case.
         const float points[] = {0.5f,  0.625f, 0.7071068f, 1.0f,   1.4142135f, 3.92f,  4.0f, 9.0f,

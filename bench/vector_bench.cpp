@@ -1,0 +1,184 @@
+// vireo bench — the f32 vector kernels (kernels/f32-vector) single-threaded,
+// per ISA, next to plain std:: loops over the same data.
+//
+// Names: BM_Vector/<fn>/<isa>/<n> for vireo's kernel at that ISA and
+// BM_Vector/<fn>/std/<n> for the loop a reference implementation would run
+// (std::exp, std::tanh, std::erf ... on floats, built with the baseline flags).
+// n = 4096 keeps input and output in L1 (compute speed); n = 4M (16 MiB per
+// array) streams from memory, where the cheap functions are bound by bandwidth.
+// Counters: Gelem/s (elements per ns) and bytes_per_second (input + output).
+//
+// Softmax and LayerNorm rows have their own cases at the shapes models use
+// (1000 classes, 768-wide rows), next to the kernels/ref reference.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench/peak.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/ref/reduce_norm.hpp"
+#include "kernels/ref/reduce_softmax.hpp"
+
+namespace vireo::bench {
+namespace {
+
+using kernels::UnaryKernel;
+using kernels::UnaryParams;
+using kernels::VectorKernels;
+
+std::vector<float> random_vector(size_t n, float lo, float hi, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(lo, hi);
+    std::vector<float> v(n);
+    for (auto& x : v) x = dist(rng);
+    return v;
+}
+
+void set_stream_counters(benchmark::State& state, size_t elements, size_t bytes_per_element) {
+    const double n = double(elements) * double(state.iterations());
+    state.counters["Gelem/s"] = benchmark::Counter(n / 1e9, benchmark::Counter::kIsRate);
+    state.SetBytesProcessed(int64_t(n * double(bytes_per_element)));
+}
+
+float sigmoid_std(float x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+struct UnaryBench {
+    const char* name;
+    UnaryKernel VectorKernels::*entry;
+    float (*std_loop_body)(float);
+    float lo, hi;
+    UnaryParams params{};
+};
+
+const UnaryBench kUnary[] = {
+    {"relu", &VectorKernels::relu, [](float x) { return x > 0 ? x : 0.0f; }, -4, 4},
+    {"hard_swish", &VectorKernels::hard_swish,
+     [](float x) { return x * std::max(0.0f, std::min(1.0f, x / 6 + 0.5f)); }, -4, 4},
+    {"exp", &VectorKernels::exp, [](float x) { return std::exp(x); }, -10, 10},
+    {"log", &VectorKernels::log, [](float x) { return std::log(x); }, 0.01f, 100},
+    {"sigmoid", &VectorKernels::sigmoid, sigmoid_std, -10, 10},
+    {"tanh", &VectorKernels::tanh, [](float x) { return std::tanh(x); }, -5, 5},
+    {"erf", &VectorKernels::erf, [](float x) { return std::erf(x); }, -3, 3},
+    {"gelu", &VectorKernels::gelu, [](float x) { return 0.5f * x * (1 + std::erf(x * 0.70710678f)); }, -5, 5},
+    {"silu", &VectorKernels::silu, [](float x) { return x * sigmoid_std(x); }, -10, 10},
+    {"softplus", &VectorKernels::softplus,
+     [](float x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }, -10, 10},
+    {"elu", &VectorKernels::elu, [](float x) { return x < 0 ? std::expm1(x) : x; }, -4, 4, {1.0f, 0.0f}},
+};
+
+const size_t kSizes[] = {4096, size_t(1) << 22};
+
+void run_unary_vireo(benchmark::State& state, const UnaryBench& b, Isa isa, size_t n) {
+    const UnaryKernel fn = kernels::kernel_table(isa).vector.*b.entry;
+    const std::vector<float> x = random_vector(n, b.lo, b.hi, 1);
+    std::vector<float> y(n);
+    for (auto _ : state) {
+        fn(n, x.data(), y.data(), b.params);
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, n, 2 * sizeof(float));
+}
+
+void run_unary_std(benchmark::State& state, const UnaryBench& b, size_t n) {
+    const std::vector<float> x = random_vector(n, b.lo, b.hi, 1);
+    std::vector<float> y(n);
+    for (auto _ : state) {
+        std::transform(x.begin(), x.end(), y.begin(), b.std_loop_body);
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, n, 2 * sizeof(float));
+}
+
+void run_add_vireo(benchmark::State& state, Isa isa, size_t n) {
+    const auto add = kernels::kernel_table(isa).vector.add;
+    const std::vector<float> a = random_vector(n, -1, 1, 1), b = random_vector(n, -1, 1, 2);
+    std::vector<float> y(n);
+    for (auto _ : state) {
+        add.vv(n, a.data(), b.data(), y.data());
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, n, 3 * sizeof(float));
+}
+
+void run_add_std(benchmark::State& state, size_t n) {
+    const std::vector<float> a = random_vector(n, -1, 1, 1), b = random_vector(n, -1, 1, 2);
+    std::vector<float> y(n);
+    for (auto _ : state) {
+        std::transform(a.begin(), a.end(), b.begin(), y.begin(), [](float p, float q) { return p + q; });
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, n, 3 * sizeof(float));
+}
+
+// Softmax over rows of 1000 (classifier heads) and LayerNorm over rows of 768
+// (transformer width); `isa` null means the double-accumulating reference.
+constexpr size_t kRows = 64;
+
+void run_softmax(benchmark::State& state, const Isa* isa, size_t n) {
+    const std::vector<float> x = random_vector(kRows * n, -10, 10, 3);
+    std::vector<float> y(x.size());
+    for (auto _ : state) {
+        if (isa)
+            for (size_t r = 0; r < kRows; ++r)
+                kernels::kernel_table(*isa).vector.softmax(n, 1, x.data() + r * n, y.data() + r * n, false);
+        else
+            ref::softmax<ref::SoftmaxKind::Softmax, float>(x.data(), y.data(), int64_t(n), 1, 0, int64_t(kRows));
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, kRows * n, 2 * sizeof(float));
+}
+
+void run_layer_norm(benchmark::State& state, const Isa* isa, size_t d) {
+    const std::vector<float> x = random_vector(kRows * d, -3, 3, 4), scale = random_vector(d, 0.5f, 2, 5),
+                             bias = random_vector(d, -1, 1, 6);
+    std::vector<float> y(x.size());
+    for (auto _ : state) {
+        if (isa)
+            for (size_t r = 0; r < kRows; ++r)
+                kernels::kernel_table(*isa).vector.layer_norm(d, x.data() + r * d, y.data() + r * d, scale.data(),
+                                                             bias.data(), 1e-5f, nullptr, nullptr);
+        else
+            ref::layer_norm(x.data(), y.data(), scale.data(), bias.data(), int64_t(d), 1e-5, nullptr, nullptr, 0,
+                            int64_t(kRows));
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, kRows * d, 2 * sizeof(float));
+}
+
+const bool registered = [] {
+    for (const UnaryBench& b : kUnary)
+        for (size_t n : kSizes) {
+            for (Isa isa : available_isas()) {
+                const std::string name = std::string("BM_Vector/") + b.name + "/" + kernels::isa_name(isa) + "/" +
+                                         std::to_string(n);
+                benchmark::RegisterBenchmark(name.c_str(), run_unary_vireo, b, isa, n);
+            }
+            const std::string name = std::string("BM_Vector/") + b.name + "/std/" + std::to_string(n);
+            benchmark::RegisterBenchmark(name.c_str(), run_unary_std, b, n);
+        }
+    for (size_t n : kSizes) {
+        for (Isa isa : available_isas())
+            benchmark::RegisterBenchmark(
+                (std::string("BM_Vector/add/") + kernels::isa_name(isa) + "/" + std::to_string(n)).c_str(),
+                run_add_vireo, isa, n);
+        benchmark::RegisterBenchmark((std::string("BM_Vector/add/std/") + std::to_string(n)).c_str(), run_add_std, n);
+    }
+    static std::vector<Isa> isas = available_isas();
+    for (const Isa& isa : isas) {
+        benchmark::RegisterBenchmark((std::string("BM_Softmax/") + kernels::isa_name(isa) + "/64x1000").c_str(),
+                                     run_softmax, &isa, size_t(1000));
+        benchmark::RegisterBenchmark((std::string("BM_LayerNorm/") + kernels::isa_name(isa) + "/64x768").c_str(),
+                                     run_layer_norm, &isa, size_t(768));
+    }
+    benchmark::RegisterBenchmark("BM_Softmax/ref/64x1000", run_softmax, nullptr, size_t(1000));
+    benchmark::RegisterBenchmark("BM_LayerNorm/ref/64x768", run_layer_norm, nullptr, size_t(768));
+    return true;
+}();
+
+}  // namespace
+}  // namespace vireo::bench
