@@ -212,41 +212,67 @@ struct Im2colA {
 };
 
 // GemmPackA for Im2colA: rows [m0, m0 + rows) × columns [k0, k0 + kc) of A_g.
+//
+// Without groups and horizontal dilation, the KW taps of one kernel row are
+// KW consecutive input pixels, i.e. one contiguous run of KW·C floats, so
+// interior pixels take one SIMD transpose per kernel row rather than per tap
+// (for the 7×7 stem, with C = 3, that is 21 columns at a time instead of 3).
 inline void im2col_pack_a(const void* ctx, size_t m0, size_t rows, size_t k0, size_t kc,
                           float* dst) {
     const Im2colA& a = *static_cast<const Im2colA*>(ctx);
     const Conv2d& s = *a.s;
-    const size_t mr = a.gk->mr, C = s.in_c, cg = a.cg;
+    const size_t mr = a.gk->mr, C = s.in_c, cg = a.cg, row_k = s.kernel_w * cg;
+    const bool row_runs = cg == C && s.dilation_w == 1;
+    size_t lo, hi;
+    s.interior_cols(lo, hi);
     auto zero = [&](size_t r0, size_t r1, size_t ka, size_t kb) {
-        for (size_t k = ka; k < kb; ++k) std::fill(dst + (k - k0) * mr + r0, dst + (k - k0) * mr + r1, 0.0f);
+        if (r0 < r1)
+            for (size_t k = ka; k < kb; ++k) std::fill(dst + (k - k0) * mr + r0, dst + (k - k0) * mr + r1, 0.0f);
+    };
+    // Pixels [ow0, ow0 + count) (panel rows from r0), columns [ka, kb) within
+    // kernel row kh, whose input row ih is inside the image: tap by tap.
+    auto by_tap = [&](const float* in_row, size_t r0, size_t ow0, size_t count, size_t kh,
+                      size_t ka, size_t kb) {
+        if (count == 0) return;
+        for (size_t t = ka / cg; t * cg < kb; ++t) {
+            const size_t ta = std::max(ka, t * cg), tb = std::min(kb, (t + 1) * cg);
+            const size_t kw = t - kh * s.kernel_w;
+            // Output columns [v0, v1) read inside the image.
+            size_t v0 = ow0, v1 = ow0 + count;
+            while (v0 < v1 && s.input_col(v0, kw) < 0) ++v0;
+            while (v1 > v0 && s.input_col(v1 - 1, kw) >= ptrdiff_t(s.in_w)) --v1;
+            const size_t rv0 = r0 + (v0 - ow0), rv1 = r0 + (v1 - ow0);
+            zero(r0, rv0, ta, tb);
+            if (v1 > v0)
+                a.gk->pack_a(in_row + size_t(s.input_col(v0, kw)) * C + (ta - t * cg),
+                             s.stride_w * C, v1 - v0, tb - ta, dst + (ta - k0) * mr + rv0);
+            zero(rv1, r0 + count, ta, tb);
+        }
     };
     // Pixels of one output row form a segment; a panel spans one or a few.
     for (size_t r = 0; r < rows;) {
         const size_t m = m0 + r;
         const size_t ow0 = m % s.out_w, row = m / s.out_w;
         const size_t n = row / s.out_h, oh = row % s.out_h;
-        const size_t seg = std::min(rows - r, s.out_w - ow0);
+        const size_t seg = std::min(rows - r, s.out_w - ow0), ow1 = ow0 + seg;
         const float* image = a.x + n * s.in_h * s.in_w * C;
-        for (size_t t = k0 / cg; t * cg < k0 + kc; ++t) {
-            const size_t ka = std::max(k0, t * cg), kb = std::min(k0 + kc, (t + 1) * cg);
-            const size_t kh = t / s.kernel_w, kw = t % s.kernel_w;
+        for (size_t kh = k0 / row_k; kh * row_k < k0 + kc; ++kh) {
+            const size_t ka = std::max(k0, kh * row_k), kb = std::min(k0 + kc, (kh + 1) * row_k);
             const ptrdiff_t ih = s.input_row(oh, kh);
             if (ih < 0) {
                 zero(r, r + seg, ka, kb);
                 continue;
             }
-            // Output columns [v0, v1) of the segment read inside the image.
-            size_t v0 = ow0, v1 = ow0 + seg;
-            while (v0 < v1 && s.input_col(v0, kw) < 0) ++v0;
-            while (v1 > v0 && s.input_col(v1 - 1, kw) >= ptrdiff_t(s.in_w)) --v1;
-            const size_t rv0 = r + (v0 - ow0), rv1 = r + (v1 - ow0);
-            zero(r, rv0, ka, kb);
-            if (v1 > v0) {
-                const float* src = image + (size_t(ih) * s.in_w + size_t(s.input_col(v0, kw))) * C +
-                                   (ka - t * cg);
-                a.gk->pack_a(src, s.stride_w * C, v1 - v0, kb - ka, dst + (ka - k0) * mr + rv0);
+            const float* in_row = image + size_t(ih) * s.in_w * C;
+            const size_t i0 = std::clamp(lo, ow0, ow1), i1 = std::clamp(hi, i0, ow1);
+            if (!row_runs || i0 == i1) {
+                by_tap(in_row, r, ow0, seg, kh, ka, kb);
+                continue;
             }
-            zero(rv1, r + seg, ka, kb);
+            by_tap(in_row, r, ow0, i0 - ow0, kh, ka, kb);
+            a.gk->pack_a(in_row + size_t(s.input_col(i0, 0)) * C + (ka - kh * row_k),
+                         s.stride_w * C, i1 - i0, kb - ka, dst + (ka - k0) * mr + r + (i0 - ow0));
+            by_tap(in_row, r + (i1 - ow0), i1, ow1 - i1, kh, ka, kb);
         }
         r += seg;
     }
