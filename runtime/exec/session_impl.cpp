@@ -1,5 +1,7 @@
 #include "runtime/exec/session_impl.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -134,17 +136,27 @@ int default_thread_count() {
               "' is not a thread count between 1 and 1024");
         return int(v);
     }
-    // Physical cores: distinct (package, core) pairs. SMT siblings share the FMA
-    // units, so extra threads on them slow dense kernels down.
+    // Physical cores this process may run on: distinct (package, core) pairs
+    // among the CPUs in its affinity mask. SMT siblings share the FMA units, so
+    // extra threads on them slow dense kernels down; CPUs outside the mask (a
+    // pinned container) would only oversubscribe the ones inside it.
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    bool have_mask = sched_getaffinity(0, sizeof mask, &mask) == 0;
     std::set<std::pair<std::string, std::string>> cores;
-    unsigned n = std::thread::hardware_concurrency();
-    for (unsigned c = 0; c < n; ++c) {
+    int allowed = 0;
+    bool topology = true;
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+        if (have_mask && !CPU_ISSET(c, &mask)) continue;
+        if (!have_mask && c >= int(std::thread::hardware_concurrency())) break;
+        ++allowed;
         std::string base = "/sys/devices/system/cpu/cpu" + std::to_string(c) + "/topology/";
         std::ifstream pk(base + "physical_package_id"), co(base + "core_id");
         std::string p, k;
-        if (!(pk >> p) || !(co >> k)) return int(std::max(1u, n));
-        cores.emplace(p, k);
+        if (pk >> p && co >> k) cores.emplace(p, k);
+        else topology = false;
     }
+    if (!topology) return std::max(1, allowed);  // no sysfs topology: count logical CPUs
     return int(std::max<size_t>(1, cores.size()));
 }
 
