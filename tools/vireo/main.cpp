@@ -316,7 +316,8 @@ int cmd_run(const Args& a) {
     }
     for (size_t i = 0; i < outs.size(); ++i)
         std::cout << "output " << i << " '" << model.outputs()[i].name << "': " << summary(outs[i]) << "\n";
-    std::printf("ran in %.3f ms (%d threads, %s)\n", ms, session.threads(), session.isa().c_str());
+    std::printf("ran in %.3f ms (%d thread%s, %s)\n", ms, session.threads(), session.threads() == 1 ? "" : "s",
+                session.isa().c_str());
     return 0;
 }
 
