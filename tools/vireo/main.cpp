@@ -101,11 +101,25 @@ const char* kUsage =
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-double peak_rss_mb() {
+// From /proc/self/status: VmHWM is this process's own peak, whereas getrusage's
+// ru_maxrss carries a larger parent's peak across execve.
+double proc_status_mb(const char* key) {
+    if (FILE* f = std::fopen("/proc/self/status", "r")) {
+        char line[256];
+        size_t n = std::strlen(key);
+        while (std::fgets(line, sizeof line, f))
+            if (std::strncmp(line, key, n) == 0) {
+                std::fclose(f);
+                return std::atof(line + n) / 1024.0;  // kB
+            }
+        std::fclose(f);
+    }
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+    return double(ru.ru_maxrss) / 1024.0;  // KiB on Linux
 }
+double peak_rss_mb() { return proc_status_mb("VmHWM:"); }
+double current_rss_mb() { return proc_status_mb("VmRSS:"); }
 
 std::string shape_text(const vireo::ValueInfo& v) {
     if (!v.has_shape) return "?";
@@ -361,6 +375,7 @@ std::vector<vireo::Tensor> random_inputs(const vireo::Model& model, const std::v
 }
 
 int cmd_bench(const Args& a) {
+    double base_rss = current_rss_mb();
     auto t0 = Clock::now();
     vireo::Model model = vireo::Model::load(a.model);
     auto tbb_cap = allow_threads(a);
@@ -396,7 +411,7 @@ int cmd_bench(const Args& a) {
     std::printf("first run:  %.2f ms\n", first_ms);
     std::printf("latency:    min %.3f  median %.3f  p90 %.3f  max %.3f ms  (%d runs, %d warmup)\n", lat.front(), median,
                 pct(0.9), lat.back(), a.runs, a.warmup);
-    std::printf("peak RSS:   %.1f MB\n", peak_rss_mb());
+    std::printf("peak RSS:   %.1f MB (%.1f MB before loading the model)\n", peak_rss_mb(), base_rss);
     std::printf("arena:      %zu bytes\n", session.arena_bytes());
     std::printf("profile (%d runs):\n  %-24s %8s %12s %7s\n", prof_runs, "op", "calls/run", "ms/run", "share");
     for (auto& p : prof)
@@ -404,9 +419,10 @@ int cmd_bench(const Args& a) {
                     p.total_ms / prof_runs, prof_total > 0 ? 100.0 * p.total_ms / prof_total : 0.0);
     if (a.json)
         std::printf("{\"model\": \"%s\", \"load_ms\": %.3f, \"first_ms\": %.3f, \"median_ms\": %.4f, \"min_ms\": %.4f, "
-                    "\"p90_ms\": %.4f, \"max_ms\": %.4f, \"runs\": %d, \"peak_rss_mb\": %.2f, \"arena_bytes\": %zu, "
+                    "\"p90_ms\": %.4f, \"max_ms\": %.4f, \"runs\": %d, \"peak_rss_mb\": %.2f, \"base_rss_mb\": %.2f, "
+                    "\"arena_bytes\": %zu, "
                     "\"threads\": %d, \"isa\": \"%s\", \"nodes\": %zu}\n",
-                    a.model.c_str(), load_ms, first_ms, median, lat.front(), pct(0.9), lat.back(), a.runs, peak_rss_mb(),
+                    a.model.c_str(), load_ms, first_ms, median, lat.front(), pct(0.9), lat.back(), a.runs, peak_rss_mb(), base_rss,
                     session.arena_bytes(), session.threads(), session.isa().c_str(), model.node_count());
     return 0;
 }
