@@ -2,7 +2,9 @@
 // per ISA, on the convolution layers of ResNet-50 and MobileNetV2, and the
 // NHWC pools.
 //
-// Names: BM_VireoConv/<isa>/<layer>, BM_VireoPool/<isa>/<layer>. Weights are
+// Names: BM_VireoConv/<isa>/<layer> (depthwise kernels or GEMM + im2col),
+// BM_VireoConvWinograd/<isa>/<layer> (3×3 stride-1 layers through Winograd
+// F(4×4, 3×3)), BM_VireoPool/<isa>/<layer>. Weights are
 // packed outside the timed loop (as Op::prepare() does once per session);
 // activations are NHWC, so the boundary transposes of a whole model are not
 // included (compare.py's single-op models measure those).
@@ -83,7 +85,7 @@ ref::WindowGeometry geometry(int64_t hw, int64_t kernel, int64_t stride, int64_t
     return g;
 }
 
-void run_conv(benchmark::State& state, Isa isa, ConvLayer l) {
+void run_conv(benchmark::State& state, Isa isa, ConvLayer l, bool winograd) {
     const auto& kt = kernels::kernel_table(isa);
     const ref::WindowGeometry g = geometry(l.hw, l.kernel, l.stride, l.pad);
     const kernels::Conv2d s = kernels::Conv2d::from(g, 1, l.in_c, l.out_c, l.group);
@@ -94,7 +96,15 @@ void run_conv(benchmark::State& state, Isa isa, ConvLayer l) {
     std::vector<float> y(s.out_h * s.out_w * s.out_c);
     kernels::ConvEpilogue relu;  // as the networks run them: bias + ReLU fused
     relu.act = kernels::ConvActivation::Relu;
-    if (kernels::is_depthwise(s)) {
+    if (winograd) {
+        const auto packed = kernels::pack_winograd_weights(kt.gemm, w.data(), s.out_c, s.in_c);
+        for (auto _ : state) {
+            kernels::conv_winograd_nhwc(kt.conv, kt.gemm, s, x.data(), packed, b.data(), y.data(),
+                                        relu, nullptr, Serial{});
+            benchmark::ClobberMemory();
+        }
+        state.SetLabel("winograd F(4x4,3x3), direct-conv flops");
+    } else if (kernels::is_depthwise(s)) {
         const auto packed = kernels::pack_dwconv_weights(w.data(), b.data(), s.in_c, taps);
         for (auto _ : state) {
             kernels::dwconv_nhwc(kt.conv, s, x.data(), packed.data(), y.data(), relu, nullptr, Serial{});
@@ -154,9 +164,14 @@ void run_global_pool(benchmark::State& state, Isa isa, bool max) {
 const bool registered = [] {
     for (Isa isa : available_isas()) {
         const std::string prefix = std::string("/") + kernels::isa_name(isa) + "/";
-        for (const ConvLayer& l : kLayers)
-            benchmark::RegisterBenchmark(("BM_VireoConv" + prefix + l.name).c_str(), run_conv, isa, l)
+        for (const ConvLayer& l : kLayers) {
+            benchmark::RegisterBenchmark(("BM_VireoConv" + prefix + l.name).c_str(), run_conv, isa, l, false)
                 ->Unit(benchmark::kMicrosecond);
+            if (l.kernel == 3 && l.stride == 1 && l.group == 1)
+                benchmark::RegisterBenchmark(("BM_VireoConvWinograd" + prefix + l.name).c_str(), run_conv,
+                                             isa, l, true)
+                    ->Unit(benchmark::kMicrosecond);
+        }
         for (const PoolLayer& l : kPools)
             benchmark::RegisterBenchmark(("BM_VireoPool" + prefix + l.name).c_str(), run_pool, isa, l)
                 ->Unit(benchmark::kMicrosecond);

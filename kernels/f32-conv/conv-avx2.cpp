@@ -29,7 +29,10 @@ struct Simd {
     static void store(float* p, V v, Mask m) { _mm256_maskstore_ps(p, m, v); }
     static V set1(float x) { return _mm256_set1_ps(x); }
     static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+    static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
     static V add(V a, V b) { return _mm256_add_ps(a, b); }
+    static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+    static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
     static V div(V a, V b) { return _mm256_div_ps(a, b); }
     // vmaxps returns its second operand on equality or when either is NaN.
     static V max_keep(V v, V acc) { return _mm256_max_ps(v, acc); }

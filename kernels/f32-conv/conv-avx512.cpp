@@ -29,7 +29,10 @@ struct Simd {
     static void store(float* p, V v, Mask m) { _mm512_mask_storeu_ps(p, m, v); }
     static V set1(float x) { return _mm512_set1_ps(x); }
     static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
     static V add(V a, V b) { return _mm512_add_ps(a, b); }
+    static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+    static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
     static V div(V a, V b) { return _mm512_div_ps(a, b); }
     // vmaxps returns its second operand on equality or when either is NaN.
     static V max_keep(V v, V acc) { return _mm512_max_ps(v, acc); }

@@ -24,7 +24,10 @@ struct Simd {
     // Baseline x86-64 has no FMA instruction and std::fma would be a libm call;
     // the scalar path is the portable fallback, not a bit-exact twin of the SIMD ones.
     static V fmadd(V a, V b, V c) { return a * b + c; }
+    static V fnmadd(V a, V b, V c) { return c - a * b; }
     static V add(V a, V b) { return a + b; }
+    static V sub(V a, V b) { return a - b; }
+    static V mul(V a, V b) { return a * b; }
     static V div(V a, V b) { return a / b; }
     static V max_keep(V v, V acc) { return v > acc ? v : acc; }
     static V clamp(V v, V lo, V hi) { return v < lo ? lo : (v > hi ? hi : v); }

@@ -49,6 +49,19 @@ using AvgPoolFn = void (*)(size_t channels, size_t pixels, size_t taps, const fl
 using GlobalPoolFn = void (*)(size_t channels, size_t pixels, const float* input,
                               size_t input_stride, float* output);
 
+// Winograd F(4×4, 3×3) (Lavin & Gray; interpolation points 0, ±1, ±2, ∞):
+//   Y = Aᵀ·[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]·A   for a 6×6 input tile d and a 3×3 filter g.
+// Input transform: input[i·6 + j] is pixel (i, j) of the tile (a zero pixel in
+// the padding); writes v[ξ·v_stride + c] = (Bᵀ·d·B)[ξ] for ξ = 0..35 (row-major).
+using WinogradInputFn = void (*)(size_t channels, const float* const* input, float* v,
+                                 size_t v_stride);
+// Output transform: from m[ξ·m_stride + c], writes clamp((Aᵀ·m·A)[i][j] + bias[c])
+// to output[i·4 + j] + c for i < rows, j < cols (the tile's part inside the
+// image; the other pointers are not read).
+using WinogradOutputFn = void (*)(size_t channels, const float* m, size_t m_stride,
+                                  const float* bias, float* const* output, size_t rows,
+                                  size_t cols, float out_min, float out_max);
+
 struct ConvKernels {
     // Depthwise convolution: unrolled for 3×3 (taps == 9) and 5×5 (taps == 25),
     // and any tap count.
@@ -59,6 +72,8 @@ struct ConvKernels {
     AvgPoolFn avg_pool = nullptr;
     GlobalPoolFn global_avg_pool = nullptr;
     GlobalPoolFn global_max_pool = nullptr;
+    WinogradInputFn winograd_f43_input = nullptr;
+    WinogradOutputFn winograd_f43_output = nullptr;
 };
 
 void init_conv_scalar(ConvKernels& t);

@@ -131,10 +131,11 @@ kernels::ConvEpilogue conv_epilogue(const FusedEpilogue& f) {
 
 // Weights of an NHWC float32 2-D Conv, packed for one ISA's kernels.
 struct ConvPacked final : OpState {
-    enum class Algo { Reference, Depthwise, Gemm } algo = Algo::Reference;
+    enum class Algo { Reference, Depthwise, Gemm, Winograd } algo = Algo::Reference;
     kernels::Isa isa = kernels::Isa::Scalar;
     std::vector<float> depthwise;        // pack_dwconv_weights layout
     std::vector<kernels::PackedB> gemm;  // pack_conv_weights: one B per group
+    std::vector<kernels::PackedB> winograd;  // pack_winograd_weights: one U per ξ
 };
 
 class ConvOp final : public Op {
@@ -235,12 +236,24 @@ private:
             s->algo = ConvPacked::Algo::Depthwise;
             s->depthwise = kernels::pack_dwconv_weights(w.data<float>(), b ? b->data<float>() : nullptr,
                                                         size_t(oc), size_t(taps));
+        } else if (winograd_fits(w) && kernels::winograd_preferred(size_t(icg), size_t(oc))) {
+            s->algo = ConvPacked::Algo::Winograd;
+            s->winograd = kernels::pack_winograd_weights(k.gemm, w.data<float>(), size_t(oc), size_t(icg));
         } else if (oc % group == 0) {  // else infer() reports the error
             s->algo = ConvPacked::Algo::Gemm;
             s->gemm = kernels::pack_conv_weights(k.gemm, w.data<float>(), size_t(oc), size_t(icg),
                                                  size_t(taps), size_t(group));
         }
         return s;
+    }
+
+    // 3×3, stride 1, dilation 1, no groups: what Winograd F(4×4, 3×3) computes.
+    bool winograd_fits(const Tensor& w) const {
+        auto ones = [](const std::vector<int64_t>& v) {
+            return std::all_of(v.begin(), v.end(), [](int64_t d) { return d == 1; });
+        };
+        return w.dim(2) == 3 && w.dim(3) == 3 && attrs_.group == 1 && ones(attrs_.strides) &&
+               ones(attrs_.dilations);
     }
 
     void run_nhwc(RunContext& ctx, const ConvPlan& p, const ConvPacked& packed, const float* x,
@@ -256,6 +269,10 @@ private:
             case ConvPacked::Algo::Gemm:
                 kernels::conv_gemm_nhwc(ctx.kernels().gemm, s, x, packed.gemm, bias, y, epilogue_,
                                         residual, executor(ctx));
+                break;
+            case ConvPacked::Algo::Winograd:
+                kernels::conv_winograd_nhwc(k, ctx.kernels().gemm, s, x, packed.winograd, bias, y,
+                                            epilogue_, residual, executor(ctx));
                 break;
             case ConvPacked::Algo::Reference: break;
         }
