@@ -22,6 +22,11 @@ std::string dir_of(const std::string& path) {
 rt::ImportOptions import_options() {
     rt::ImportOptions o;
     o.layout_pass = false;  // until every NHWC fast path has landed
+    if (const char* env = std::getenv("VIREO_OPTIMIZE")) {
+        std::string v = env;
+        check(v == "0" || v == "1", "VIREO_OPTIMIZE='", v, "' must be 0 or 1");
+        o.optimize = v == "1";
+    }
     if (const char* env = std::getenv("VIREO_LAYOUT")) {
         std::string v = env;
         check(v == "nchw" || v == "nhwc", "VIREO_LAYOUT='", v, "' must be nchw or nhwc");
@@ -60,9 +65,14 @@ const std::vector<ValueInfo>& Model::outputs() const { return data_->outputs; }
 int Model::opset() const { return data_->opset; }
 int64_t Model::ir_version() const { return data_->ir_version; }
 std::string Model::producer() const { return data_->producer; }
-size_t Model::node_count() const { return data_->nodes.size(); }
+size_t Model::node_count() const { return data_->source_node_count; }
+size_t Model::optimized_node_count() const { return data_->nodes.size(); }
 
 std::vector<std::pair<std::string, int>> Model::op_histogram() const {
+    return {data_->source_histogram.begin(), data_->source_histogram.end()};
+}
+
+std::vector<std::pair<std::string, int>> Model::optimized_op_histogram() const {
     std::map<std::string, int> h;
     for (auto& n : data_->nodes) ++h[n.def.op_type];
     return {h.begin(), h.end()};

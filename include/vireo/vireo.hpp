@@ -49,9 +49,12 @@ public:
     int opset() const;                               // ai.onnx opset imported
     int64_t ir_version() const;
     std::string producer() const;
-    // Node count per op type, sorted by op type.
+    // Node count per op type as in the file, sorted by op type.
     std::vector<std::pair<std::string, int>> op_histogram() const;
     size_t node_count() const;
+    // The same after vireo's graph passes (identity removal, folding, fusion, layout).
+    std::vector<std::pair<std::string, int>> optimized_op_histogram() const;
+    size_t optimized_node_count() const;
 
     const std::shared_ptr<const rt::ModelData>& data() const { return data_; }
 

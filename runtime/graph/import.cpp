@@ -196,7 +196,14 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
         if (md->initializers[v].defined()) pg.constants.emplace(md->value_names[v], md->initializers[v]);
     }
     for (auto& out : md->outputs) pg.outputs.push_back(out.name);
-    if (options.layout_pass) layout_pass(pg);
+    for (auto& n : pg.nodes) ++md->source_histogram[n.op_type];
+    md->source_node_count = pg.nodes.size();
+    if (options.optimize) {
+        remove_identities(pg);
+        fold_batchnorm_into_conv(pg);
+        fuse_activations(pg);
+    }
+    if (options.optimize && options.layout_pass) layout_pass(pg);
     for (auto& name : pg.added_constants) {
         int id = new_value(name, -1);
         md->initializers[id] = pg.constants.at(name);

@@ -1,6 +1,7 @@
 // vireo — the imported model: a validated, topologically sorted graph whose
 // values are numbered, with one bound Op per node.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -30,11 +31,14 @@ struct ModelData {
     std::vector<int> input_ids, output_ids;    // graph inputs (non-initializer) and outputs
     std::vector<ValueInfo> inputs, outputs;    // as declared
 
+    std::map<std::string, int> source_histogram;  // op types as in the file, before passes
+    size_t source_node_count = 0;
     size_t zero_copy_initializers = 0, copied_initializers = 0;
     std::vector<std::shared_ptr<const void>> keepalive;  // mappings the initializers view
 };
 
 struct ImportOptions {
+    bool optimize = true;     // graph passes: identity removal, BatchNorm folding, fusion (VIREO_OPTIMIZE=0: none)
     bool layout_pass = true;  // channels-last for 2-D float convolutions (VIREO_LAYOUT=nchw turns it off)
 };
 

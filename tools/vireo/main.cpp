@@ -89,7 +89,8 @@ const char* kUsage =
     "usage: vireo <command> [options]\n"
     "\n"
     "commands:\n"
-    "  info MODEL                      opset, inputs, outputs and op histogram; exit 1 on unsupported ops\n"
+    "  info MODEL [--optimized]        opset, inputs, outputs and op histogram; exit 1 on unsupported ops;\n"
+    "                                  --optimized also lists the ops after vireo's graph passes\n"
     "  run MODEL [--input FILE]... [--output-dir DIR] [--threads N] [--isa ISA]\n"
     "                                  run once; FILE is .npy or TensorProto .pb (or NAME=FILE);\n"
     "                                  output i is written to DIR/output_<i>.npy\n"
@@ -305,7 +306,12 @@ int cmd_info(const Args& a) {
     }
     // Full import validates the graph (names, cycles, attributes).
     vireo::Model model = vireo::Model::load(a.model);
-    (void)model;
+    std::cout << "after graph passes: " << model.optimized_node_count() << " nodes (from " << model.node_count()
+              << ")\n";
+    if (a.optimized) {
+        std::cout << "optimized ops:\n";
+        for (auto& [op, n] : model.optimized_op_histogram()) std::printf("  %-28s %6d\n", op.c_str(), n);
+    }
     return 0;
 }
 
@@ -405,7 +411,8 @@ int cmd_bench(const Args& a) {
     double prof_total = 0;
     for (auto& p : prof) prof_total += p.total_ms;
 
-    std::printf("model:      %s (%zu nodes, opset %d)\n", a.model.c_str(), model.node_count(), model.opset());
+    std::printf("model:      %s (%zu nodes, %zu after graph passes, opset %d)\n", a.model.c_str(), model.node_count(),
+                model.optimized_node_count(), model.opset());
     std::printf("threads:    %d   isa: %s\n", session.threads(), session.isa().c_str());
     std::printf("load:       %.2f ms\n", load_ms);
     std::printf("first run:  %.2f ms\n", first_ms);
@@ -421,9 +428,10 @@ int cmd_bench(const Args& a) {
         std::printf("{\"model\": \"%s\", \"load_ms\": %.3f, \"first_ms\": %.3f, \"median_ms\": %.4f, \"min_ms\": %.4f, "
                     "\"p90_ms\": %.4f, \"max_ms\": %.4f, \"runs\": %d, \"peak_rss_mb\": %.2f, \"base_rss_mb\": %.2f, "
                     "\"arena_bytes\": %zu, "
-                    "\"threads\": %d, \"isa\": \"%s\", \"nodes\": %zu}\n",
+                    "\"threads\": %d, \"isa\": \"%s\", \"nodes\": %zu, \"optimized_nodes\": %zu}\n",
                     a.model.c_str(), load_ms, first_ms, median, lat.front(), pct(0.9), lat.back(), a.runs, peak_rss_mb(), base_rss,
-                    session.arena_bytes(), session.threads(), session.isa().c_str(), model.node_count());
+                    session.arena_bytes(), session.threads(), session.isa().c_str(), model.node_count(),
+                    model.optimized_node_count());
     return 0;
 }
 

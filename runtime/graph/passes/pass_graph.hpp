@@ -35,6 +35,15 @@ struct PassGraph {
     }
 };
 
+// Drops Identity, and Dropout in inference, rewiring their readers.
+void remove_identities(PassGraph& g);
+// Conv -> BatchNormalization (inference, constant parameters) becomes one Conv
+// with rescaled weights and bias.
+void fold_batchnorm_into_conv(PassGraph& g);
+// Conv -> Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid/HardSwish becomes one Conv
+// with a fused epilogue, when the Conv's output has no other reader.
+void fuse_activations(PassGraph& g);
+
 // Rewrites float32 2-D convolutions and the pools, activations and elementwise
 // ops around them to channels-last (NHWC), with Transposes only where the graph
 // meets an op that needs NCHW or a graph output.
