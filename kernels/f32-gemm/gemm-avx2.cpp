@@ -21,6 +21,9 @@ namespace {
 constexpr size_t kMr = 6;
 constexpr size_t kNr = 16;
 constexpr int kVec = 8;
+// B rows ahead to prefetch (one 64-byte line per k): the panel streams from
+// L2. Prefetches never fault, so reading past the panel's end is harmless.
+constexpr size_t kPrefetchK = 8;
 
 // e^x for the sigmoid family. Cody–Waite reduction x = n·ln2 + r, |r| <= ln2/2,
 // a degree-6 Taylor polynomial in r (truncation error r^7/7! <= 1.2e-7
@@ -96,50 +99,74 @@ void store(float* p, int v, __m256 x, __m256i tail) {
     else _mm256_storeu_ps(p, x);
 }
 
+// The epilogue of one tile row, from a copy of its accumulators in memory:
+// out of line, so the accumulators of the hot loop never have to live there.
 template <int NV, bool MASKED>
-void store_row(__m256* acc, size_t r, const GemmTile& t, __m256i tail) {
+__attribute__((noinline)) void finish_row(const float* acc, size_t r, const GemmTile& t, __m256i tail) {
+    const GemmEpilogue& ep = *t.epilogue;
     float* c = t.c + r * t.ldc;
-    const GemmEpilogue* ep = t.epilogue;
-    if (!ep) {
-        for (int v = 0; v < NV; ++v) store<NV, MASKED>(c + v * kVec, v, acc[v], tail);
-        return;
-    }
-    const __m256 scale = _mm256_set1_ps(ep->scale);
-    const float* res = t.residual ? t.residual + r * ep->ld_residual : nullptr;
+    const __m256 scale = _mm256_set1_ps(ep.scale);
+    const float* res = t.residual ? t.residual + r * ep.ld_residual : nullptr;
     for (int v = 0; v < NV; ++v) {
-        __m256 x = acc[v];
-        if (ep->scale != 1.0f) x = _mm256_mul_ps(x, scale);
-        if (ep->bias_kind == GemmBias::PerColumn) x = _mm256_add_ps(x, load<NV, MASKED>(t.bias + v * kVec, v, tail));
-        if (ep->bias_kind == GemmBias::PerRow) x = _mm256_add_ps(x, _mm256_set1_ps(t.bias[r]));
-        if (res && ep->residual_before_activation) x = _mm256_add_ps(x, load<NV, MASKED>(res + v * kVec, v, tail));
-        x = activate(x, *ep);
-        if (res && !ep->residual_before_activation) x = _mm256_add_ps(x, load<NV, MASKED>(res + v * kVec, v, tail));
+        __m256 x = _mm256_load_ps(acc + v * kVec);
+        if (ep.scale != 1.0f) x = _mm256_mul_ps(x, scale);
+        if (ep.bias_kind == GemmBias::PerColumn) x = _mm256_add_ps(x, load<NV, MASKED>(t.bias + v * kVec, v, tail));
+        if (ep.bias_kind == GemmBias::PerRow) x = _mm256_add_ps(x, _mm256_set1_ps(t.bias[r]));
+        if (res && ep.residual_before_activation) x = _mm256_add_ps(x, load<NV, MASKED>(res + v * kVec, v, tail));
+        x = activate(x, ep);
+        if (res && !ep.residual_before_activation) x = _mm256_add_ps(x, load<NV, MASKED>(res + v * kVec, v, tail));
         store<NV, MASKED>(c + v * kVec, v, x, tail);
     }
+}
+
+bool plain_store(const GemmTile& t) {
+    const GemmEpilogue* ep = t.epilogue;
+    return !ep || (ep->scale == 1.0f && ep->bias_kind == GemmBias::None &&
+                   ep->activation == GemmActivation::None && !ep->residual);
 }
 
 template <int ROWS, int NV, bool MASKED>
 void tile_kernel(size_t kc, const float* a, const float* b, size_t b_stride, const GemmTile& t,
                  __m256i tail) {
+    // Masked loads instead of a branch: an all-zero mask reads nothing (and
+    // cannot fault) and yields zeros, and the accumulators stay in registers
+    // (a branch between two initializations makes GCC keep them in memory).
+    const __m256i on = _mm256_set1_epi32(t.accumulate ? -1 : 0);
+    const __m256i full = on, part = _mm256_and_si256(on, tail);
     __m256 acc[ROWS][NV];
-    if (t.accumulate) {
-        for (int r = 0; r < ROWS; ++r)
-            for (int v = 0; v < NV; ++v) acc[r][v] = load<NV, MASKED>(t.c + r * t.ldc + v * kVec, v, tail);
-    } else {
-        for (int r = 0; r < ROWS; ++r)
-            for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
-    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+        #pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v)
+            acc[r][v] = _mm256_maskload_ps(t.c + r * t.ldc + v * kVec, MASKED && v == NV - 1 ? part : full);
     for (size_t k = 0; k < kc; ++k) {
         __m256 bv[NV];
+        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchK * b_stride), _MM_HINT_T0);
+        #pragma GCC unroll 16
         for (int v = 0; v < NV; ++v) bv[v] = load<NV, MASKED>(b + v * kVec, v, tail);
+        #pragma GCC unroll 16
         for (int r = 0; r < ROWS; ++r) {
             const __m256 ar = _mm256_broadcast_ss(a + r);
+            #pragma GCC unroll 16
             for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
         }
         a += kMr;
         b += b_stride;
     }
-    for (int r = 0; r < ROWS; ++r) store_row<NV, MASKED>(acc[r], size_t(r), t, tail);
+    if (plain_store(t)) {
+        #pragma GCC unroll 16
+        for (int r = 0; r < ROWS; ++r)
+            #pragma GCC unroll 16
+            for (int v = 0; v < NV; ++v) store<NV, MASKED>(t.c + r * t.ldc + v * kVec, v, acc[r][v], tail);
+        return;
+    }
+    alignas(32) float rows[ROWS][NV * kVec];
+    #pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+        #pragma GCC unroll 16
+        for (int v = 0; v < NV; ++v) _mm256_store_ps(rows[r] + v * kVec, acc[r][v]);
+    #pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r) finish_row<NV, MASKED>(rows[r], size_t(r), t, tail);
 }
 
 template <int ROWS>
@@ -164,9 +191,28 @@ void ukernel(size_t kc, const float* a, const float* b, size_t b_stride, const G
     }
 }
 
-// Four rows × eight k at a time: a 4×8 transpose in registers gives eight
-// 4-float column pieces, stored straight into their k slots of the panel; the
-// remaining two rows go as interleaved pairs.
+// Rows s0..s3, eight k each, into eight k slots of an A panel (4 floats each).
+void transpose_4x8(const float* s0, const float* s1, const float* s2, const float* s3, float* d) {
+    const __m256 x0 = _mm256_loadu_ps(s0), x1 = _mm256_loadu_ps(s1);
+    const __m256 x2 = _mm256_loadu_ps(s2), x3 = _mm256_loadu_ps(s3);
+    const __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
+    const __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
+    const __m256 k04 = _mm256_shuffle_ps(t0, t2, 0x44);
+    const __m256 k15 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 k26 = _mm256_shuffle_ps(t1, t3, 0x44);
+    const __m256 k37 = _mm256_shuffle_ps(t1, t3, 0xee);
+    _mm_storeu_ps(d + 0 * kMr, _mm256_castps256_ps128(k04));
+    _mm_storeu_ps(d + 1 * kMr, _mm256_castps256_ps128(k15));
+    _mm_storeu_ps(d + 2 * kMr, _mm256_castps256_ps128(k26));
+    _mm_storeu_ps(d + 3 * kMr, _mm256_castps256_ps128(k37));
+    _mm_storeu_ps(d + 4 * kMr, _mm256_extractf128_ps(k04, 1));
+    _mm_storeu_ps(d + 5 * kMr, _mm256_extractf128_ps(k15, 1));
+    _mm_storeu_ps(d + 6 * kMr, _mm256_extractf128_ps(k26, 1));
+    _mm_storeu_ps(d + 7 * kMr, _mm256_extractf128_ps(k37, 1));
+}
+
+// Four rows at a time through 4×8 register transposes; the remaining two rows
+// go as interleaved pairs.
 void pack_a(const float* a, size_t lda, size_t rows, size_t kc, float* dst) {
     size_t r = 0;
     for (; r + 4 <= rows; r += 4) {
@@ -175,25 +221,14 @@ void pack_a(const float* a, size_t lda, size_t rows, size_t kc, float* dst) {
         const float* s2 = s1 + lda;
         const float* s3 = s2 + lda;
         size_t k = 0;
-        for (; k + 8 <= kc; k += 8) {
-            const __m256 t0 = _mm256_unpacklo_ps(_mm256_loadu_ps(s0 + k), _mm256_loadu_ps(s1 + k));
-            const __m256 t1 = _mm256_unpackhi_ps(_mm256_loadu_ps(s0 + k), _mm256_loadu_ps(s1 + k));
-            const __m256 t2 = _mm256_unpacklo_ps(_mm256_loadu_ps(s2 + k), _mm256_loadu_ps(s3 + k));
-            const __m256 t3 = _mm256_unpackhi_ps(_mm256_loadu_ps(s2 + k), _mm256_loadu_ps(s3 + k));
-            const __m256 k04 = _mm256_shuffle_ps(t0, t2, 0x44);
-            const __m256 k15 = _mm256_shuffle_ps(t0, t2, 0xee);
-            const __m256 k26 = _mm256_shuffle_ps(t1, t3, 0x44);
-            const __m256 k37 = _mm256_shuffle_ps(t1, t3, 0xee);
-            float* d = dst + k * kMr + r;
-            _mm_storeu_ps(d + 0 * kMr, _mm256_castps256_ps128(k04));
-            _mm_storeu_ps(d + 1 * kMr, _mm256_castps256_ps128(k15));
-            _mm_storeu_ps(d + 2 * kMr, _mm256_castps256_ps128(k26));
-            _mm_storeu_ps(d + 3 * kMr, _mm256_castps256_ps128(k37));
-            _mm_storeu_ps(d + 4 * kMr, _mm256_extractf128_ps(k04, 1));
-            _mm_storeu_ps(d + 5 * kMr, _mm256_extractf128_ps(k15, 1));
-            _mm_storeu_ps(d + 6 * kMr, _mm256_extractf128_ps(k26, 1));
-            _mm_storeu_ps(d + 7 * kMr, _mm256_extractf128_ps(k37, 1));
+        // Sixteen k per step use whole cache lines of each row: the rows are
+        // often a multiple of 4 KiB apart, all in one L1 set, and a line left
+        // half-read would be evicted before its second half is needed.
+        for (; k + 16 <= kc; k += 16) {
+            transpose_4x8(s0 + k, s1 + k, s2 + k, s3 + k, dst + k * kMr + r);
+            transpose_4x8(s0 + k + 8, s1 + k + 8, s2 + k + 8, s3 + k + 8, dst + (k + 8) * kMr + r);
         }
+        for (; k + 8 <= kc; k += 8) transpose_4x8(s0 + k, s1 + k, s2 + k, s3 + k, dst + k * kMr + r);
         for (; k < kc; ++k) {
             float* d = dst + k * kMr + r;
             d[0] = s0[k];

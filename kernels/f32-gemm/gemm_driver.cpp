@@ -25,12 +25,31 @@ namespace vireo::kernels {
 
 namespace {
 
-// The A panel lives on the stack of gemm_tasks: bounded by these.
 constexpr size_t kMaxMr = 16;
-constexpr size_t kMaxKc = 512;
+constexpr size_t kMaxKc = 1024 - 16;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }
+
+// The packed A block of the task a thread is running: grown on demand, kept
+// for the thread's lifetime, so steady-state runs allocate nothing.
+float* a_block_scratch(size_t floats) {
+    struct Scratch {
+        float* data = nullptr;
+        size_t size = 0;
+        ~Scratch() { std::free(data); }
+    };
+    thread_local Scratch scratch;
+    if (scratch.size < floats) {
+        const size_t bytes = round_up(floats * sizeof(float), 64);
+        float* grown = static_cast<float*>(std::aligned_alloc(64, bytes));
+        if (!grown) throw std::bad_alloc();
+        std::free(scratch.data);
+        scratch.data = grown;
+        scratch.size = bytes / sizeof(float);
+    }
+    return scratch.data;
+}
 
 void check_kernels(const GemmKernels& k) {
     check(k.ukernel && k.pack_a && k.mr > 0 && k.mr <= kMaxMr && k.nr > 0 && k.kc > 0 &&
@@ -50,6 +69,29 @@ void pack_a_panel(const GemmKernels& kernels, const GemmA& a, size_t m0, size_t 
         for (size_t k = 0; k < kc; ++k) std::memcpy(dst + k * mr, src + k * a.ld, rows * sizeof(float));
     } else {
         kernels.pack_a(a.data + m0 * a.ld + k0, a.ld, rows, kc, dst);
+    }
+}
+
+// Asks for part `part` of `parts` of a future A panel (rows [m0, m0+rows) ×
+// columns [k0, k0+kc)) to be brought into L2: its rows are short strided runs
+// that the hardware prefetchers pick up too late. Spreading a panel over
+// several micro-kernel calls keeps the line-fill buffers free for B.
+void prefetch_a_part(const GemmA& a, size_t m0, size_t rows, size_t k0, size_t kc, size_t part,
+                     size_t parts) {
+    if (a.pack || kc == 0 || rows == 0) return;
+    if (a.transposed) {
+        // Stored K×M: one short run per k.
+        const size_t per = ceil_div(kc, parts);
+        for (size_t k = part * per; k < std::min(kc, (part + 1) * per); ++k)
+            __builtin_prefetch(a.data + (k0 + k) * a.ld + m0, 0, 2);
+        return;
+    }
+    constexpr size_t kLine = 64 / sizeof(float);
+    const size_t per = ceil_div(rows, parts);
+    for (size_t r = part * per; r < std::min(rows, (part + 1) * per); ++r) {
+        const float* row = a.data + (m0 + r) * a.ld + k0;
+        for (size_t k = 0; k < kc; k += kLine) __builtin_prefetch(row + k, 0, 2);
+        __builtin_prefetch(row + kc - 1, 0, 2);
     }
 }
 
@@ -127,20 +169,23 @@ GemmPlan plan_gemm(const GemmKernels& kernels, size_t M, size_t N, size_t K) {
     p.M = M;
     p.N = N;
     p.K = K;
-    // Equal K blocks: no short tail block that would pay a full C reload for
-    // little work.
+    // Equal K blocks (no short tail block that would pay a full C reload for
+    // little work), starting on cache-line boundaries of A's rows.
     const size_t k_blocks = std::max<size_t>(1, ceil_div(K, kernels.kc));
-    p.k_block = ceil_div(K, k_blocks);
+    p.k_block = k_blocks == 1 ? K : round_up(ceil_div(K, k_blocks), 16);
 
-    p.m_block = std::min(kernels.mc, round_up(std::max<size_t>(M, 1), kernels.mr));
-    p.n_block = std::min(kernels.nc, round_up(std::max<size_t>(N, 1), kernels.nr));
-    // Products with few rows (matrix-vector shaped) have too few M blocks to
-    // keep several threads busy: cut N finer, down to a few panels per task.
-    if (M <= kernels.mr) {
-        const size_t target_tasks = 8;
-        p.n_block = std::clamp(round_up(ceil_div(N, target_tasks), kernels.nr), 4 * kernels.nr, p.n_block);
-        p.n_block = std::min(p.n_block, round_up(std::max<size_t>(N, 1), kernels.nr));
-    }
+    const size_t m_all = round_up(std::max<size_t>(M, 1), kernels.mr);
+    const size_t n_all = round_up(std::max<size_t>(N, 1), kernels.nr);
+    p.m_block = std::min(kernels.mc, m_all);
+    // A task packs its A block once per K block and sweeps it over its whole
+    // N range, so tall products take all of N per task (A packed exactly
+    // once); short ones cut N into B blocks to have enough tasks.
+    const size_t m_tasks = ceil_div(m_all, p.m_block);
+    p.n_block = m_tasks >= 4 ? n_all : std::min(kernels.nc, n_all);
+    // Few rows (matrix-vector shaped): cut N finer still, down to a few
+    // panels per task, so that several threads share the stream of B.
+    if (M <= kernels.mr)
+        p.n_block = std::min(n_all, std::clamp(round_up(ceil_div(N, 8), kernels.nr), 4 * kernels.nr, p.n_block));
     p.m_tasks = M ? ceil_div(M, p.m_block) : 0;
     p.n_tasks = N ? ceil_div(N, p.n_block) : 0;
     return p;
@@ -160,7 +205,7 @@ void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan
     check(args.b_packed || (args.b && !args.b_transposed),
           "f32 gemm: a transposed B must be packed (use gemm() or pack_b)");
     const GemmEpilogue& ep = args.epilogue;
-    alignas(64) float a_panel[kMaxMr * kMaxKc];
+    float* a_block = a_block_scratch(plan.m_block * std::max<size_t>(plan.k_block, 1));
 
     for (size_t t = task_begin; t < task_end; ++t) {
         const size_t m_begin = (t / plan.n_tasks) * plan.m_block;
@@ -172,32 +217,48 @@ void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan
         for (size_t k0 = 0; k0 == 0 || k0 < K; k0 += plan.k_block) {
             const size_t kc = std::min(plan.k_block, K - k0);
             const bool last = k0 + kc >= K;
-            for (size_t m = m_begin; m < m_end; m += mr) {
-                const size_t rows = std::min(mr, m_end - m);
-                if (kc) pack_a_panel(kernels, args.a, m, rows, k0, kc, a_panel);
-                for (size_t n = n_begin; n < n_end; n += nr) {
+            // One B block (kc × nc, L2-resident) at a time, swept by every A
+            // panel of the task. The first sweep packs the A panels as it goes,
+            // with the next panel's rows prefetched while this one computes.
+            for (size_t n_sub = n_begin; n_sub < n_end; n_sub += kernels.nc) {
+                const size_t n_sub_end = std::min(n_end, n_sub + kernels.nc);
+                for (size_t m = m_begin; m < m_end; m += mr) {
+                    float* a_panel = a_block + (m - m_begin) * kc;
+                    const bool first_sweep = n_sub == n_begin && kc;
+                    if (first_sweep) pack_a_panel(kernels, args.a, m, std::min(mr, m_end - m), k0, kc, a_panel);
+                    // The next panel's source, a part per micro-kernel call.
+                    const size_t next_rows = first_sweep && m + mr < m_end ? std::min(mr, m_end - m - mr) : 0;
+                    const size_t calls = ceil_div(n_sub_end - n_sub, nr);
                     GemmTile tile;
-                    tile.c = args.c + m * args.ldc + n;
                     tile.ldc = args.ldc;
-                    tile.mr = rows;
-                    tile.nr = std::min(nr, n_end - n);
+                    tile.mr = std::min(mr, m_end - m);
                     tile.accumulate = k0 > 0;
-                    if (last) {
-                        tile.epilogue = &ep;
-                        if (ep.bias_kind == GemmBias::PerColumn) tile.bias = ep.bias + n;
-                        if (ep.bias_kind == GemmBias::PerRow) tile.bias = ep.bias + m;
-                        if (ep.residual) tile.residual = ep.residual + m * ep.ld_residual + n;
+                    if (last) tile.epilogue = &ep;
+                    for (size_t n = n_sub; n < n_sub_end; n += nr) {
+                        tile.c = args.c + m * args.ldc + n;
+                        tile.nr = std::min(nr, n_sub_end - n);
+                        if (last) {
+                            if (ep.bias_kind == GemmBias::PerColumn) tile.bias = ep.bias + n;
+                            if (ep.bias_kind == GemmBias::PerRow) tile.bias = ep.bias + m;
+                            if (ep.residual) tile.residual = ep.residual + m * ep.ld_residual + n;
+                        }
+                        // The next tile's C rows are needed at the start of its
+                        // call (accumulating) or its end: fetch them under this one.
+                        if (n + nr < n_sub_end)
+                            for (size_t r = 0; r < tile.mr; ++r)
+                                for (size_t j = 0; j < nr; j += 16) __builtin_prefetch(tile.c + r * args.ldc + nr + j, 1, 3);
+                        if (next_rows) prefetch_a_part(args.a, m + mr, next_rows, k0, kc, (n - n_sub) / nr, calls);
+                        const float* b;
+                        size_t b_stride;
+                        if (args.b_packed) {
+                            b = args.b_packed + (n / nr) * K * nr + k0 * nr;
+                            b_stride = nr;
+                        } else {
+                            b = args.b + k0 * args.ldb + n;
+                            b_stride = args.ldb;
+                        }
+                        kernels.ukernel(kc, a_panel, b, b_stride, tile);
                     }
-                    const float* b;
-                    size_t b_stride;
-                    if (args.b_packed) {
-                        b = args.b_packed + (n / nr) * K * nr + k0 * nr;
-                        b_stride = nr;
-                    } else {
-                        b = args.b + k0 * args.ldb + n;
-                        b_stride = args.ldb;
-                    }
-                    kernels.ukernel(kc, a_panel, b, b_stride, tile);
                 }
             }
             if (K == 0) break;

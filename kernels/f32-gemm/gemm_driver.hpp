@@ -6,9 +6,9 @@
 // How the work is cut (see gemm_driver.cpp for the why):
 //   * B lives in NR-column panels spanning all of K (PackedB), packed once for
 //     weights or once per call for dynamic operands.
-//   * C is split into tasks of mc rows × nc columns. A task walks K in blocks of
-//     ~kc; for each block it packs one MR-row A panel at a time (L1) and runs the
-//     micro-kernel across its B block (kc × nc, L2).
+//   * C is split into tasks of up to mc rows × (nc or all) columns. A task walks
+//     K in blocks of ~kc; for each it packs its rows of A once (MR-row panels),
+//     then sweeps every A panel (L1) across one B block (kc × nc, L2) at a time.
 //   * Tasks are independent and each C element is reduced by one micro-kernel
 //     call chain in increasing k, so the result is bitwise identical for any
 //     task split, thread count or K blocking.
@@ -133,8 +133,8 @@ GemmPlan plan_gemm(const GemmKernels& kernels, size_t M, size_t N, size_t K);
 
 // Computes tasks [task_begin, task_end) of `plan` (task t covers M block
 // t / n_tasks, N block t % n_tasks). Requires args.b_packed, or an unpacked
-// args.b that is not transposed. Allocates nothing (the A panel lives on the
-// stack).
+// args.b that is not transposed. The packed A block lives in a per-thread
+// scratch buffer, allocated on a thread's first call and reused after.
 void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan& plan,
                 size_t task_begin, size_t task_end);
 
