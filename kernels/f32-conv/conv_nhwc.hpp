@@ -334,7 +334,8 @@ void conv_gemm_nhwc(const GemmKernels& gk, const Conv2d& s, const float* x,
 // tiles: the input transform writes, per block, 36 matrices V_ξ [tiles × C];
 // 36 GEMMs M_ξ = V_ξ · U_ξ with U_ξ [C × OC] the transformed weights (packed
 // once); the output transform turns the 36 M_ξ back into pixels, adding bias
-// and clamping. A block is one task, so the result does not depend on threads.
+// and clamping. Tasks split tiles or ξ, never a reduction, so the result does
+// not depend on threads.
 //
 // Against the direct convolution each output carries an extra rounding error
 // of a few 1e-6 of Σ|x·w| (the transforms' constants reach 8 and 1/24);
@@ -407,13 +408,15 @@ void conv_winograd_nhwc(const ConvKernels& k, const GemmKernels& gk, const Conv2
     const std::vector<float> zero(C, 0.0f), no_bias(bias ? 0 : OC, 0.0f);
     const float* b = bias ? bias : no_bias.data();
     const float out_min = e.clamp_min(), out_max = e.clamp_max();
-    parallel_for(int64_t(blocks), 1, [&](int64_t b0, int64_t b1) {
-        std::vector<float> v(36 * block * C), m(36 * block * OC);
-        const float* in[36];
-        float* out[16];
-        for (size_t blk = size_t(b0); blk < size_t(b1); ++blk) {
-            const size_t t0 = blk * block, nt = std::min(block, tiles - t0);
-            for (size_t i = 0; i < nt; ++i) {
+    // Blocks run one after another, each in three parallel phases (tiles, ξ,
+    // tiles), so even a one-block image keeps every thread busy.
+    std::vector<float> v(36 * block * C), m(36 * block * OC);
+    const size_t tile_work = 36 * (C + OC);
+    for (size_t blk = 0; blk < blocks; ++blk) {
+        const size_t t0 = blk * block, nt = std::min(block, tiles - t0);
+        parallel_for(int64_t(nt), row_grain(tile_work), [&](int64_t i0, int64_t i1) {
+            const float* in[36];
+            for (size_t i = size_t(i0); i < size_t(i1); ++i) {
                 const size_t t = t0 + i, n = t / (tiles_h * tiles_w);
                 const size_t th = t / tiles_w % tiles_h, tw = t % tiles_w;
                 const ptrdiff_t ih0 = ptrdiff_t(th * 4) - ptrdiff_t(s.pad_top);
@@ -428,8 +431,10 @@ void conv_winograd_nhwc(const ConvKernels& k, const GemmKernels& gk, const Conv2
                     }
                 k.winograd_f43_input(C, in, v.data() + i * C, block * C);
             }
-            const GemmPlan plan = plan_gemm(gk, nt, OC, C);
-            for (size_t xi = 0; xi < 36; ++xi) {
+        });
+        const GemmPlan plan = plan_gemm(gk, nt, OC, C);
+        parallel_for(36, 1, [&](int64_t x0, int64_t x1) {
+            for (size_t xi = size_t(x0); xi < size_t(x1); ++xi) {
                 GemmArgs args;
                 args.M = nt;
                 args.N = OC;
@@ -440,7 +445,10 @@ void conv_winograd_nhwc(const ConvKernels& k, const GemmKernels& gk, const Conv2
                 args.ldc = OC;
                 gemm_tasks(gk, args, plan, 0, plan.tasks());
             }
-            for (size_t i = 0; i < nt; ++i) {
+        });
+        parallel_for(int64_t(nt), row_grain(tile_work), [&](int64_t i0, int64_t i1) {
+            float* out[16];
+            for (size_t i = size_t(i0); i < size_t(i1); ++i) {
                 const size_t t = t0 + i, n = t / (tiles_h * tiles_w);
                 const size_t th = t / tiles_w % tiles_h, tw = t % tiles_w;
                 const size_t rows = std::min<size_t>(4, s.out_h - th * 4);
@@ -451,8 +459,8 @@ void conv_winograd_nhwc(const ConvKernels& k, const GemmKernels& gk, const Conv2
                 k.winograd_f43_output(OC, m.data() + i * OC, block * OC, b, out, rows, cols,
                                       out_min, out_max);
             }
-        }
-    });
+        });
+    }
     if (e.needs_pass()) {
         const size_t n = s.batch * s.out_h * s.out_w * OC;
         parallel_for(int64_t(n), int64_t(16384), [&](int64_t i0, int64_t i1) {

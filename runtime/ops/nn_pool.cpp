@@ -270,7 +270,7 @@ public:
         if (nhwc_ && x.dtype() == DType::Float32) {
             // [N, pixels..., C]: the output [N, 1..., C] is the same as [N, C].
             const size_t batch = size_t(x.dim(0)), channels = size_t(x.dim(x.rank() - 1));
-            const size_t pixels = batch * channels ? size_t(x.numel()) / (batch * channels) : 0;
+            const size_t pixels = batch > 0 && channels > 0 ? size_t(x.numel()) / (batch * channels) : 0;
             kernels::global_pool_nhwc<kMax>(ctx.kernels().conv, batch, pixels, channels,
                                             x.data<float>(), ctx.output(0).data<float>(),
                                             executor(ctx));
