@@ -9,7 +9,9 @@
 // Counters: Gelem/s (elements per ns) and bytes_per_second (input + output).
 //
 // Softmax and LayerNorm rows have their own cases at the shapes models use
-// (1000 classes, 768-wide rows), next to the kernels/ref reference.
+// (1000 classes, 768-wide rows), next to the kernels/ref reference, and so do
+// the NCHW <-> NHWC transposes (BM_Transpose/<direction>/<isa|ref>/NxCxHxW,
+// with a plain copy of the same bytes as the bandwidth they could reach).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include "kernels/dispatch.hpp"
 #include "kernels/ref/reduce_norm.hpp"
 #include "kernels/ref/reduce_softmax.hpp"
+#include "kernels/ref/transpose.hpp"
 
 namespace vireo::bench {
 namespace {
@@ -150,7 +153,71 @@ void run_layer_norm(benchmark::State& state, const Isa* isa, size_t d) {
     set_stream_counters(state, kRows * d, 2 * sizeof(float));
 }
 
+// NCHW <-> NHWC at convolution shapes, through the reference strided copy
+// (kernels/ref/transpose.hpp, what the Transpose op runs), next to a plain
+// copy of the same bytes: the bandwidth a transpose could reach.
+struct TransposeShape {
+    int64_t n, c, h, w;
+};
+const TransposeShape kTransposeShapes[] = {{1, 3, 224, 224}, {1, 32, 112, 112}, {1, 64, 56, 56}, {1, 256, 14, 14}};
+
+void run_transpose_ref(benchmark::State& state, TransposeShape s, bool to_nhwc) {
+    const std::vector<int64_t> shape = to_nhwc ? std::vector<int64_t>{s.n, s.c, s.h, s.w}
+                                               : std::vector<int64_t>{s.n, s.h, s.w, s.c};
+    const std::vector<int64_t> perm = to_nhwc ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 3, 1, 2};
+    const size_t count = size_t(s.n * s.c * s.h * s.w);
+    const std::vector<float> x = random_vector(count, -1, 1, 7);
+    std::vector<float> y(count);
+    const kernels::ref::StridedCopy plan = kernels::ref::transpose_plan(shape, perm);
+    for (auto _ : state) {
+        plan.run(x.data(), y.data());
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, count, 2 * sizeof(float));
+}
+
+// The vector kernel on the whole [C][HW] <-> [HW][C] plane, as the Transpose
+// op runs it (the op cuts the plane into 256x64 tiles for threads).
+void run_transpose_vireo(benchmark::State& state, TransposeShape s, bool to_nhwc, Isa isa) {
+    const auto transpose = kernels::kernel_table(isa).vector.transpose_4b;
+    const size_t count = size_t(s.n * s.c * s.h * s.w), hw = size_t(s.h * s.w), c = size_t(s.c);
+    const std::vector<float> x = random_vector(count, -1, 1, 7);
+    std::vector<float> y(count);
+    const size_t rows = to_nhwc ? c : hw, cols = to_nhwc ? hw : c;
+    for (auto _ : state) {
+        for (int64_t b = 0; b < s.n; ++b)
+            transpose(rows, cols, x.data() + size_t(b) * rows * cols, cols, y.data() + size_t(b) * rows * cols, rows);
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, count, 2 * sizeof(float));
+}
+
+void run_copy(benchmark::State& state, TransposeShape s) {
+    const size_t count = size_t(s.n * s.c * s.h * s.w);
+    const std::vector<float> x = random_vector(count, -1, 1, 7);
+    std::vector<float> y(count);
+    for (auto _ : state) {
+        std::copy(x.begin(), x.end(), y.begin());
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, count, 2 * sizeof(float));
+}
+
+std::string shape_name(TransposeShape s) {
+    return std::to_string(s.n) + "x" + std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
+}
+
 const bool registered = [] {
+    for (TransposeShape s : kTransposeShapes) {
+        benchmark::RegisterBenchmark(("BM_Transpose/nchw_to_nhwc/ref/" + shape_name(s)).c_str(), run_transpose_ref, s, true);
+        benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/ref/" + shape_name(s)).c_str(), run_transpose_ref, s, false);
+        for (Isa isa : available_isas()) {
+            const std::string suffix = std::string(kernels::isa_name(isa)) + "/" + shape_name(s);
+            benchmark::RegisterBenchmark(("BM_Transpose/nchw_to_nhwc/" + suffix).c_str(), run_transpose_vireo, s, true, isa);
+            benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/" + suffix).c_str(), run_transpose_vireo, s, false, isa);
+        }
+        benchmark::RegisterBenchmark(("BM_Transpose/copy/" + shape_name(s)).c_str(), run_copy, s);
+    }
     for (const UnaryBench& b : kUnary)
         for (size_t n : kSizes) {
             for (Isa isa : available_isas()) {

@@ -77,6 +77,12 @@ struct Avx2Vec {
         return as_float(_mm256_sub_epi32(bits, _mm256_slli_epi32(k, 23)));
     }
 
+    // See transpose8x8-avx.inl (shared by both AVX wrappers).
+    static void transpose8x8(const float* in, size_t in_stride, float* out, size_t out_stride, size_t rows = 8,
+                             size_t cols = 8) {
+        transpose_8x8_avx(in, in_stride, out, out_stride, rows, cols);
+    }
+
     static float first(F a) { return _mm256_cvtss_f32(a); }
     // Fixed pairwise order: halves, then quarters, then pairs.
     static float reduce_add(F a) {

@@ -74,6 +74,12 @@ struct Avx512Vec {
         return as_float(_mm512_sub_epi32(bits, _mm512_slli_epi32(k, 23)));
     }
 
+    // See transpose8x8-avx.inl (shared by both AVX wrappers).
+    static void transpose8x8(const float* in, size_t in_stride, float* out, size_t out_stride, size_t rows = 8,
+                             size_t cols = 8) {
+        transpose_8x8_avx(in, in_stride, out, out_stride, rows, cols);
+    }
+
     static float first(F a) { return _mm512_cvtss_f32(a); }
     // Fixed order: 256-bit halves, 128-bit halves, then pairs.
     static float reduce_add(F a) {

@@ -21,6 +21,7 @@
 
 namespace vireo::kernels {
 namespace {
+#include "kernels/f32-vector/transpose8x8-avx.inl"
 #include "kernels/f32-vector/simd-avx512.inl"
 #include "kernels/f32-vector/vector-generic.inl"
 }  // namespace

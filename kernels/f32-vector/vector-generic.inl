@@ -578,6 +578,46 @@ void layer_norm_kernel(size_t d, const float* x, float* y, const float* scale, c
     if (inv_std_out) *inv_std_out = V::first(inv_std);
 }
 
+// ---- transpose --------------------------------------------------------------
+
+// out[c * out_stride + r] = in[r * in_stride + c]. Elements are 4-byte bit
+// patterns of any type, moved without arithmetic. Work goes in 8x8 blocks
+// (the wrapper's register transpose when it has one), down strips of up to
+// 64 rows so the strip's input lines are still in L1 for the next 8 columns.
+template <class V>
+void transpose_4b_kernel(size_t rows, size_t cols, const void* in_bytes, size_t in_stride, void* out_bytes,
+                         size_t out_stride) {
+    constexpr size_t kStripRows = 64;
+    const float* in = static_cast<const float*>(in_bytes);
+    float* out = static_cast<float*>(out_bytes);
+    for (size_t r0 = 0; r0 < rows; r0 += kStripRows) {
+        const size_t r1 = rows - r0 < kStripRows ? rows : r0 + kStripRows;
+        for (size_t c = 0; c < cols; c += 8) {
+            const size_t nc = cols - c < 8 ? cols - c : 8;
+            for (size_t r = r0; r < r1; r += 8) {
+                const size_t nr = r1 - r < 8 ? r1 - r : 8;
+                const float* src = in + r * in_stride + c;
+                float* dst = out + c * out_stride + r;
+                if constexpr (requires { &V::transpose8x8; }) {
+                    if (nr == 8 && nc == 8) {
+                        V::transpose8x8(src, in_stride, dst, out_stride);
+                        continue;
+                    }
+                    // Masked blocks pay for all eight lanes; a sliver (an RGB
+                    // image's three planes) moves faster element by element.
+                    if (nr >= 4 && nc >= 4) {
+                        V::transpose8x8(src, in_stride, dst, out_stride, nr, nc);
+                        continue;
+                    }
+                }
+                for (size_t j = 0; j < nc; ++j)
+                    for (size_t i = 0; i < nr; ++i)
+                        std::memcpy(dst + j * out_stride + i, src + i * in_stride + j, sizeof(float));
+            }
+        }
+    }
+}
+
 // ---- the table --------------------------------------------------------------
 
 template <class V>
@@ -615,4 +655,5 @@ void fill_vector_table(VectorKernels& t) {
     t.affine_vec = &affine_vec_kernel<V>;
     t.softmax = &softmax_kernel<V>;
     t.layer_norm = &layer_norm_kernel<V>;
+    t.transpose_4b = &transpose_4b_kernel<V>;
 }

@@ -6,7 +6,9 @@
 // Concat and Split copy contiguous row chunks.
 //
 // Everything here is type-agnostic: the kernels move elements of 1, 2, 4 or 8
-// bytes, which covers every type vireo stores.
+// bytes, which covers every type vireo stores. A Transpose of 4-byte elements
+// that amounts to a batch of 2-D transposes (NCHW <-> NHWC, the last two dims
+// swapped) takes the session's register-blocked kernel instead.
 //
 // Negative axes entered the spec in opset 11, but exporters emitted them for
 // older opsets too (Concat axis=-1 at opset 9) and other runtimes accept them,
@@ -14,8 +16,10 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "kernels/f32-vector/vector.hpp"
 #include "kernels/ref/transpose.hpp"
 #include "runtime/ops/op.hpp"
 #include "runtime/ops/util.hpp"
@@ -62,9 +66,67 @@ void run_gather(const RunContext& ctx, const StridedCopy& plan, const Tensor& in
     });
 }
 
+// A permutation that moves whole blocks: input [batch, rows, cols] to output
+// [batch, cols, rows], each of the three a product of input dims.
+struct BatchedTranspose {
+    int64_t batch = 1, rows = 1, cols = 1;
+};
+
+// Drops size-1 dims and merges input dims that stay adjacent in the output;
+// what is left is a batched 2-D transpose when it has the form [1, 0] or
+// [0, 2, 1] (NCHW -> NHWC is [N][C][HW] -> [N][HW][C], NHWC -> NCHW the reverse).
+std::optional<BatchedTranspose> as_batched_transpose(const Shape& shape, const std::vector<int64_t>& perm) {
+    std::vector<int64_t> rank_of(shape.size(), -1);  // position among the kept input dims
+    int64_t kept = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+        if (shape[d] != 1) rank_of[d] = kept++;
+    // Output-ordered groups of consecutive kept input dims: {first kept rank, extent}.
+    std::vector<std::pair<int64_t, int64_t>> groups;
+    int64_t previous = -2;
+    for (int64_t p : perm) {
+        const int64_t r = rank_of[size_t(p)];
+        if (r < 0) continue;
+        if (r == previous + 1 && !groups.empty()) groups.back().second *= shape[size_t(p)];
+        else groups.push_back({r, shape[size_t(p)]});
+        previous = r;
+    }
+    if (groups.size() == 2 && groups[0].first > groups[1].first) return BatchedTranspose{1, groups[1].second, groups[0].second};
+    if (groups.size() == 3 && groups[0].first < groups[2].first && groups[2].first < groups[1].first)
+        return BatchedTranspose{groups[0].second, groups[2].second, groups[1].second};
+    return std::nullopt;
+}
+
+// The batched transpose in tiles of up to kTileRows x kTileCols, each a work unit.
+void run_batched_transpose(const RunContext& ctx, const BatchedTranspose& t, const Tensor& in, Tensor& out) {
+    constexpr int64_t kTileRows = 256, kTileCols = 64;
+    const int64_t row_tiles = (t.rows + kTileRows - 1) / kTileRows, col_tiles = (t.cols + kTileCols - 1) / kTileCols;
+    const int64_t units = t.batch * row_tiles * col_tiles;
+    if (units == 0) return;
+    const auto transpose = ctx.kernels().vector.transpose_4b;
+    const auto* src = static_cast<const unsigned char*>(in.raw());
+    auto* dst = static_cast<unsigned char*>(out.raw());
+    const int64_t grain = std::max<int64_t>(1, kMinElementsPerTask / (kTileRows * kTileCols));
+    ctx.parallel_for(units, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t u = begin; u < end; ++u) {
+            const int64_t b = u / (row_tiles * col_tiles), rt = u / col_tiles % row_tiles, ct = u % col_tiles;
+            const int64_t r0 = rt * kTileRows, c0 = ct * kTileCols;
+            const int64_t plane = b * t.rows * t.cols;
+            transpose(size_t(std::min(kTileRows, t.rows - r0)), size_t(std::min(kTileCols, t.cols - c0)),
+                      src + 4 * (plane + r0 * t.cols + c0), size_t(t.cols), dst + 4 * (plane + c0 * t.rows + r0),
+                      size_t(t.rows));
+        }
+    });
+}
+
 // A contiguous tensor of shape `shape` viewed through `perm`.
 void run_transpose(const RunContext& ctx, const Shape& shape, const std::vector<int64_t>& perm,
                    const Tensor& in, Tensor& out) {
+    if (dtype_size(in.dtype()) == 4) {
+        if (const auto batched = as_batched_transpose(shape, perm)) {
+            run_batched_transpose(ctx, *batched, in, out);
+            return;
+        }
+    }
     run_gather(ctx, kernels::ref::transpose_plan(shape, perm), in, out);
 }
 

@@ -17,6 +17,7 @@
 
 #include "kernels/cpu.hpp"
 #include "kernels/dispatch.hpp"
+#include "kernels/ref/transpose.hpp"
 #include "tests/ops/op_harness.hpp"
 
 namespace vireo {
@@ -235,6 +236,39 @@ TEST(VectorOps, Normalizations) {
          {x, random_tensor({7, 9}, 0.5f, 2, 20)}, 2e-5, 1e-3},
     };
     for (const OpCase& c : cases) check_case(c);
+}
+
+TEST(VectorOps, TransposeFastPathMatchesStridedCopy) {
+    struct Case {
+        Shape shape;
+        std::vector<int64_t> perm;
+    };
+    const Case cases[] = {
+        {{2, 13, 9, 7}, {0, 2, 3, 1}},   // NCHW -> NHWC
+        {{2, 9, 7, 13}, {0, 3, 1, 2}},   // NHWC -> NCHW
+        {{1, 3, 40, 41}, {0, 2, 3, 1}},  // RGB image
+        {{300, 70}, {1, 0}},
+        {{5, 1, 17, 1, 19}, {0, 4, 3, 2, 1}},  // unit dims dropped: [5][17][19] -> [5][19][17]
+        {{4, 6, 8}, {2, 0, 1}},          // [24][8] -> [8][24]
+        {{3, 4, 5, 6}, {0, 1, 3, 2}},
+        {{3, 4, 5, 6}, {1, 0, 2, 3}},    // not a 2-D transpose: strided copy
+    };
+    for (const Case& c : cases) {
+        std::vector<int32_t> values(size_t(checked_numel(c.shape)));
+        for (size_t i = 0; i < values.size(); ++i) values[i] = int32_t(i * 2654435761u);
+        const Tensor x = Tensor::from_vector<int32_t>(c.shape, values);
+        Shape out_shape;
+        for (int64_t p : c.perm) out_shape.push_back(c.shape[size_t(p)]);
+        std::vector<int32_t> want(values.size());
+        kernels::ref::transpose(values.data(), want.data(), c.shape, c.perm);
+        for (Isa isa : isas_to_test())
+            for (int64_t chunk : {0, 1}) {
+                const auto y = run(node("Transpose", 13, 1, {attr_ints("perm", c.perm)}), {x}, isa, chunk);
+                ASSERT_EQ(y[0].shape(), out_shape);
+                for (size_t i = 0; i < want.size(); ++i)
+                    ASSERT_EQ(y[0].data<int32_t>()[i], want[i]) << shape_str(c.shape) << " " << isa_name(isa) << " i=" << i;
+            }
+    }
 }
 
 }  // namespace

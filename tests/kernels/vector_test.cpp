@@ -437,5 +437,30 @@ TEST(VectorKernels, LayerNormMatchesReference) {
     }
 }
 
+// ---- transpose ----------------------------------------------------------------
+
+TEST(VectorKernels, TransposeMovesEveryBitPatternToItsPlace) {
+    const size_t sizes[] = {1, 3, 7, 8, 9, 16, 17, 64, 65, 70};
+    for (Isa isa : isas_to_test()) {
+        const VectorKernels& t = kernel_table(isa).vector;
+        for (size_t rows : sizes)
+            for (size_t cols : sizes) {
+                // Strides wider than the block, both buffers ending at a guard
+                // page, and signalling-NaN bit patterns that must survive.
+                const size_t in_stride = cols + 3, out_stride = rows + 5;
+                GuardBuffer<uint32_t> in(rows * in_stride), out((cols - 1) * out_stride + rows);
+                for (size_t i = 0; i < in.size(); ++i) in[i] = 0x7f800001u + uint32_t(i);
+                for (size_t i = 0; i < out.size(); ++i) out[i] = 0xdeadbeefu;
+                t.transpose_4b(rows, cols, in.data(), in_stride, out.data(), out_stride);
+                for (size_t c = 0; c < cols; ++c)
+                    for (size_t r = 0; r < out_stride && c * out_stride + r < out.size(); ++r) {
+                        const uint32_t want = r < rows ? in[r * in_stride + c] : 0xdeadbeefu;
+                        ASSERT_EQ(out[c * out_stride + r], want)
+                            << isa_name(isa) << " rows=" << rows << " cols=" << cols << " r=" << r << " c=" << c;
+                    }
+            }
+    }
+}
+
 }  // namespace
 }  // namespace vireo::kernels
