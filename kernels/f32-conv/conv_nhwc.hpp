@@ -1,11 +1,17 @@
 // vireo — NHWC drivers for the f32 convolution and pooling kernels (2-D).
 //
-// Activations are [N, H, W, C]. Work is split by output row (n, oh), never
-// finer, and each row is computed the same way whatever the split, so results
-// are bitwise identical for any thread count. A row is cut into interior runs,
-// whose window taps all lie inside the image and advance by stride·C per pixel
-// (one kernel call), and edge pixels (one call each), whose padded taps read a
-// zero row (convolution) or are left out (pooling).
+// Activations are [N, H, W, C]; weights keep ONNX's [OC, IC/group, KH, KW] and
+// are packed once per session. Three convolution algorithms and the pools:
+//   * depthwise and pools: split by output row (n, oh). A row is cut into
+//     interior runs, whose window taps all lie inside the image and advance
+//     by stride·C per pixel (one kernel call), and edge pixels (one call
+//     each), whose padded taps read a zero row (convolution) or are left out
+//     (pooling);
+//   * everything else: a GEMM per group whose A panels are gathered from the
+//     input (implicit im2col), split by the GEMM's own tasks;
+//   * 3×3 stride-1 without groups, when it pays: Winograd F(4×4, 3×3).
+// No task shares a reduction with another and every split is a function of
+// the shapes, so results are bitwise identical for any thread count.
 //
 // Baseline-compiled only: never include this from an ISA file.
 #pragma once
