@@ -202,7 +202,7 @@ size_t GemmPlan::grain() const {
 void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan& plan,
                 size_t task_begin, size_t task_end) {
     const size_t mr = kernels.mr, nr = kernels.nr, K = args.K;
-    check(args.b_packed || (args.b && !args.b_transposed),
+    check(K == 0 || args.b_packed || (args.b && !args.b_transposed),
           "f32 gemm: a transposed B must be packed (use gemm() or pack_b)");
     const GemmEpilogue& ep = args.epilogue;
     float* a_block = a_block_scratch(plan.m_block * std::max<size_t>(plan.k_block, 1));

@@ -133,7 +133,7 @@ GemmPlan plan_gemm(const GemmKernels& kernels, size_t M, size_t N, size_t K);
 
 // Computes tasks [task_begin, task_end) of `plan` (task t covers M block
 // t / n_tasks, N block t % n_tasks). Requires args.b_packed, or an unpacked
-// args.b that is not transposed. The packed A block lives in a per-thread
+// args.b that is not transposed (or K == 0: B is not read). The packed A block lives in a per-thread
 // scratch buffer, allocated on a thread's first call and reused after.
 void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan& plan,
                 size_t task_begin, size_t task_end);
@@ -149,7 +149,7 @@ template <class ParallelFor>
 void gemm(const GemmKernels& kernels, GemmArgs args, ParallelFor&& parallel_for) {
     if (args.M == 0 || args.N == 0) return;
     std::vector<float> packed;
-    if (!args.b_packed &&
+    if (!args.b_packed && args.K &&
         (args.b_transposed || !gemm_prefers_unpacked_b(kernels, args.M, args.N, args.K))) {
         packed.resize(packed_b_size(kernels, args.K, args.N));
         const size_t panels = (args.N + kernels.nr - 1) / kernels.nr;

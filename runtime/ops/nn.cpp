@@ -1,11 +1,14 @@
 // vireo — the nn family: Gemm, MatMul and LRN here; Conv/ConvTranspose in
-// nn_conv.cpp; pooling in nn_pool.cpp. All products go through the reference
-// GEMM in kernels/ref/gemm.hpp, split into blocks of C across threads.
+// nn_conv.cpp; pooling in nn_pool.cpp. float32 products run on the session's
+// f32 GEMM kernels (kernels/f32-gemm), with a constant B packed once in
+// prepare(); the other types go through the reference GEMM in
+// kernels/ref/gemm.hpp, split into blocks of C across threads.
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <vector>
 
+#include "kernels/f32-gemm/gemm_driver.hpp"
 #include "kernels/ref/gemm.hpp"
 #include "runtime/ops/op.hpp"
 #include "runtime/ops/util.hpp"
@@ -43,6 +46,19 @@ template <class T>
 T scalar_from(float v) {
     if constexpr (std::is_integral_v<T>) return T(int64_t(v));
     else return T(v);
+}
+
+// A constant B (weights) packed for the f32 GEMM of one ISA; MatMul keeps one
+// per batch of B.
+struct PackedWeights final : OpState {
+    kernels::Isa isa = kernels::Isa::Scalar;
+    std::vector<kernels::PackedB> b;
+};
+
+// The prepared packs when they were built for the kernels this run uses.
+const PackedWeights* packed_weights(const RunContext& ctx) {
+    const auto* p = dynamic_cast<const PackedWeights*>(ctx.state());
+    return p && p->isa == ctx.kernels().isa ? p : nullptr;
 }
 
 void check_inputs_same_type(const InferContext& ctx, const char* op) {
@@ -86,12 +102,26 @@ public:
         return true;
     }
 
+    std::unique_ptr<OpState> prepare(PrepareContext& ctx) const override {
+        const Tensor* b = ctx.constant(1);
+        if (!b || b->dtype() != DType::Float32 || b->rank() != 2) return nullptr;
+        const size_t K = size_t(trans_b_ ? b->dim(1) : b->dim(0)), N = size_t(trans_b_ ? b->dim(0) : b->dim(1));
+        auto s = std::make_unique<PackedWeights>();
+        s->isa = ctx.kernels().isa;
+        s->b.push_back(kernels::pack_b(ctx.kernels().gemm, b->data<float>(), size_t(b->dim(1)), trans_b_, K, N));
+        return s;
+    }
+
     void run(RunContext& ctx) const override {
         const Tensor& a = ctx.input(0);
         const Tensor& b = ctx.input(1);
         const Tensor* c = ctx.has_input(2) ? &ctx.input(2) : nullptr;
         const Dims d = dims(a.shape(), b.shape(), c ? &c->shape() : nullptr);
         Tensor& y = ctx.output(0);
+        if (a.dtype() == DType::Float32) {
+            run_f32(ctx, a, b, c, d, y);
+            return;
+        }
         dispatch_types<VIREO_MATMUL_TYPES>(a.dtype(), "Gemm", [&](auto tag) {
             using T = typename decltype(tag)::type;
             T* out = y.data<T>();
@@ -134,6 +164,57 @@ private:
         return {M, N, K};
     }
 
+    // Y = alpha·op(A)·op(B) + beta·C with the C term folded into the GEMM's
+    // epilogue: a row of C is a per-column bias, a column of C a per-row bias, a
+    // full C a residual (scaled copies when beta != 1).
+    void run_f32(RunContext& ctx, const Tensor& a, const Tensor& b, const Tensor* c, const Dims& d,
+                 Tensor& y) const {
+        const size_t M = size_t(d.M), N = size_t(d.N), K = size_t(d.K);
+        kernels::GemmArgs args;
+        args.M = M;
+        args.N = N;
+        args.K = K;
+        args.a = kernels::GemmA::matrix(a.data<float>(), size_t(a.dim(1)), trans_a_);
+        if (const PackedWeights* w = packed_weights(ctx)) {
+            args.b_packed = w->b[0].data();
+        } else {
+            args.b = b.data<float>();
+            args.ldb = size_t(b.dim(1));
+            args.b_transposed = trans_b_;
+        }
+        args.c = y.data<float>();
+        args.ldc = N;
+        args.epilogue.scale = alpha_;
+
+        std::vector<float> scaled;  // beta·C when beta != 1, or a broadcast scalar
+        if (c && beta_ != 0.0f && M && N) {
+            const Shape& cs = c->shape();
+            const size_t cr = cs.size() == 2 ? size_t(cs[0]) : 1, cc = cs.empty() ? 1 : size_t(cs.back());
+            const float* cv = c->data<float>();
+            auto scaled_copy = [&](size_t n) {
+                if (beta_ == 1.0f) return cv;
+                scaled.resize(n);
+                for (size_t i = 0; i < n; ++i) scaled[i] = beta_ * cv[i];
+                return static_cast<const float*>(scaled.data());
+            };
+            if (cr == 1 && cc == 1) {
+                scaled.assign(N, beta_ * cv[0]);
+                args.epilogue.bias_kind = kernels::GemmBias::PerColumn;
+                args.epilogue.bias = scaled.data();
+            } else if (cr == 1) {
+                args.epilogue.bias_kind = kernels::GemmBias::PerColumn;
+                args.epilogue.bias = scaled_copy(N);
+            } else if (cc == 1) {
+                args.epilogue.bias_kind = kernels::GemmBias::PerRow;
+                args.epilogue.bias = scaled_copy(M);
+            } else {
+                args.epilogue.residual = scaled_copy(M * N);
+                args.epilogue.ld_residual = N;
+            }
+        }
+        kernels::gemm(ctx.kernels().gemm, args, executor(ctx));
+    }
+
     template <class T>
     static void fill_broadcast(const RunContext& ctx, const T* c, const Shape& cs, int64_t M,
                                int64_t N, T* y) {
@@ -170,12 +251,30 @@ public:
         return true;
     }
 
+    std::unique_ptr<OpState> prepare(PrepareContext& ctx) const override {
+        const Tensor* b = ctx.constant(1);
+        if (!b || b->dtype() != DType::Float32 || b->rank() == 0) return nullptr;
+        const size_t K = size_t(b->rank() >= 2 ? b->dim(b->rank() - 2) : b->dim(0));
+        const size_t N = size_t(b->rank() >= 2 ? b->dim(b->rank() - 1) : 1);
+        const size_t batches = K > 0 && N > 0 ? size_t(b->numel()) / (K * N) : 0;
+        if (batches == 0) return nullptr;
+        auto s = std::make_unique<PackedWeights>();
+        s->isa = ctx.kernels().isa;
+        for (size_t i = 0; i < batches; ++i)
+            s->b.push_back(kernels::pack_b(ctx.kernels().gemm, b->data<float>() + i * K * N, N, false, K, N));
+        return s;
+    }
+
     void run(RunContext& ctx) const override {
         const Tensor& a = ctx.input(0);
         const Tensor& b = ctx.input(1);
         const Layout l = layout(a.shape(), b.shape());
         Tensor& y = ctx.output(0);
         if (y.numel() == 0) return;
+        if (a.dtype() == DType::Float32) {
+            compute_f32(ctx, l, a.data<float>(), b.data<float>(), y.data<float>());
+            return;
+        }
         dispatch_types<VIREO_MATMUL_TYPES>(a.dtype(), "MatMul", [&](auto tag) {
             using T = typename decltype(tag)::type;
             compute<T>(ctx, l, a.data<T>(), b.data<T>(), y.data<T>());
@@ -206,6 +305,87 @@ private:
         if (b.size() >= 2) l.out.push_back(l.N);
         checked_numel(l.out);
         return l;
+    }
+
+    // Matrix offsets of A and B (in matrices) for every output batch, with broadcasting.
+    static void batch_offsets(const Layout& l, int64_t batches, std::vector<int64_t>& a_off,
+                              std::vector<int64_t>& b_off) {
+        a_off.resize(size_t(batches));
+        b_off.resize(size_t(batches));
+        const auto sa = broadcast_strides(l.batch_a, l.batch), sb = broadcast_strides(l.batch_b, l.batch);
+        for_each_index(l.batch, [&](int64_t k, const std::vector<int64_t>& idx) {
+            int64_t oa = 0, ob = 0;
+            for (size_t d = 0; d < idx.size(); ++d) {
+                oa += idx[d] * sa[d];
+                ob += idx[d] * sb[d];
+            }
+            a_off[size_t(k)] = oa;
+            b_off[size_t(k)] = ob;
+        });
+    }
+
+    static void compute_f32(RunContext& ctx, const Layout& l, const float* a, const float* b, float* y) {
+        const kernels::GemmKernels& gk = ctx.kernels().gemm;
+        const size_t M = size_t(l.M), N = size_t(l.N), K = size_t(l.K);
+        int64_t batches = 1, b_batches = 1;
+        for (int64_t d : l.batch) batches *= d;  // bounded: the output is not empty
+        for (int64_t d : l.batch_b) b_batches *= d;
+        const PackedWeights* w = packed_weights(ctx);
+
+        kernels::GemmArgs args;
+        args.N = N;
+        args.K = K;
+        args.ldc = N;
+        // A single B for every batch: the batches of A stack into one tall product.
+        if (b_batches == 1) {
+            args.M = size_t(batches) * M;
+            args.a = kernels::GemmA::matrix(a, K);
+            if (w) args.b_packed = w->b[0].data();
+            args.b = b;
+            args.ldb = N;
+            args.c = y;
+            kernels::gemm(gk, args, executor(ctx));
+            return;
+        }
+
+        std::vector<int64_t> a_off, b_off;
+        batch_offsets(l, batches, a_off, b_off);
+        // Every distinct B packed once (weights: in prepare()), unless few rows
+        // of A make reading B in place cheaper.
+        const size_t packed_size = kernels::packed_b_size(gk, K, N);
+        std::vector<float> packed;
+        const bool in_place = !w && kernels::gemm_prefers_unpacked_b(gk, M, N, K);
+        if (!w && !in_place && K) {
+            packed.resize(size_t(b_batches) * packed_size);
+            const size_t panels = (N + gk.nr - 1) / gk.nr;
+            ctx.parallel_for(b_batches * int64_t(panels), 1, [&](int64_t t0, int64_t t1) {
+                for (int64_t t = t0; t < t1; ++t) {
+                    const size_t bi = size_t(t) / panels, p = size_t(t) % panels;
+                    kernels::pack_b_panels(gk, b + bi * K * N, N, false, K, N, packed.data() + bi * packed_size, p, p + 1);
+                }
+            });
+        }
+        args.M = M;
+        const kernels::GemmPlan plan = kernels::plan_gemm(gk, M, N, K);
+        const int64_t per_batch = int64_t(plan.tasks());
+        ctx.parallel_for(batches * per_batch, int64_t(plan.grain()), [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) {
+                const size_t bi = size_t(t / per_batch), task = size_t(t % per_batch);
+                const size_t ob = size_t(b_off[bi]);
+                kernels::GemmArgs one = args;
+                one.a = kernels::GemmA::matrix(a + size_t(a_off[bi]) * M * K, K);
+                one.c = y + bi * M * N;
+                if (w) {
+                    one.b_packed = w->b[ob].data();
+                } else if (!packed.empty()) {
+                    one.b_packed = packed.data() + ob * packed_size;
+                } else {
+                    one.b = b + ob * K * N;
+                    one.ldb = N;
+                }
+                kernels::gemm_tasks(gk, one, plan, task, task + 1);
+            }
+        });
     }
 
     template <class T>

@@ -1,6 +1,10 @@
 // f32 GEMM (kernels/f32-gemm) against the reference GEMM (kernels/ref/gemm.hpp),
 // for every ISA this machine has.
 //
+// The last tests run the Gemm and MatMul ops through a session, with B as an
+// initializer (packed once in prepare()) and as an input, on every ISA and on
+// one and two threads (bitwise equal).
+//
 // Tolerance: the optimized kernels accumulate with FMAs and the reference with
 // separate multiplies and adds, so an element may differ by a few ulps of the
 // sum of |a·b| terms: |got - want| <= 1e-5 · (|scale|·Σ|a_k·b_k| + |bias| +
@@ -19,6 +23,8 @@
 #include "kernels/f32-gemm/gemm_driver.hpp"
 #include "kernels/ref/gemm.hpp"
 #include "tests/kernels/guard_buffer.hpp"
+#include "tests/unit/onnx_builder.hpp"
+#include "vireo/vireo.hpp"
 
 namespace vireo::test {
 namespace {
@@ -29,6 +35,9 @@ using kernels::GemmBias;
 using kernels::GemmEpilogue;
 using kernels::GemmKernels;
 using kernels::Isa;
+using vireo::DType;
+using vireo::Shape;
+using vireo::Tensor;
 
 std::vector<Isa> available_isas() {
     std::vector<Isa> isas{Isa::Scalar};
@@ -440,6 +449,154 @@ TEST(F32Gemm, SigmoidEpilogueAccuracy) {
             RecordProperty(std::string(kernels::isa_name(isa)) + "_" + activation_name(act) + "_max_rel_error", std::to_string(worst));
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// The ops on top: Gemm / MatMul float32 with constant (pre-packed) and dynamic B.
+
+namespace pb = vireo::test::pb;
+
+Tensor random_tensor(const Shape& shape, uint32_t seed) {
+    Tensor t = Tensor::zeros(DType::Float32, shape);
+    const auto v = random_floats(size_t(t.numel()), seed);
+    std::copy(v.begin(), v.end(), t.data<float>());
+    return t;
+}
+
+std::string f32_initializer(const std::string& name, const Tensor& t) {
+    return pb::tensor_f32(name, t.shape(), std::vector<float>(t.data<float>(), t.data<float>() + t.numel()));
+}
+
+// Runs the one-node model on every ISA with 1 and 2 threads; the results of
+// one ISA must not depend on the thread count.
+std::vector<std::vector<float>> run_everywhere(const std::string& model, const std::vector<std::pair<std::string, Tensor>>& inputs) {
+    std::vector<std::vector<float>> results;
+    for (Isa isa : available_isas()) {
+        std::vector<float> first;
+        for (int threads : {1, 2}) {
+            vireo::Session s(vireo::Model::from_buffer(model.data(), model.size()),
+                             {.threads = threads, .isa = kernels::isa_name(isa)});
+            std::vector<std::pair<std::string, Tensor>> in = inputs;
+            const Tensor y = s.run(in).at(0);
+            std::vector<float> v(y.data<float>(), y.data<float>() + y.numel());
+            if (threads == 1) first = v;
+            else EXPECT_EQ(v, first) << kernels::isa_name(isa) << ": 2 threads differ from 1";
+        }
+        results.push_back(first);
+    }
+    return results;
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<double>& want, double scale) {
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-5 * scale + 1e-6) << "at " << i;
+}
+
+TEST(F32GemmOps, GemmWithPackedOrDynamicBAndEveryCShape) {
+    const int64_t M = 37, N = 45, K = 70;
+    const float alpha = 0.75f, beta = -1.5f;
+    for (bool trans_a : {false, true})
+        for (bool trans_b : {false, true})
+            for (bool b_const : {true, false})
+                for (const Shape& c_shape : {Shape{}, Shape{N}, Shape{1, N}, Shape{M, 1}, Shape{M, N}, Shape{1}}) {
+                    SCOPED_TRACE(std::string("transA=") + (trans_a ? "1" : "0") + " transB=" + (trans_b ? "1" : "0") +
+                                 (b_const ? " B initializer" : " B input") + " C rank " + std::to_string(c_shape.size()));
+                    const Tensor a = random_tensor(trans_a ? Shape{K, M} : Shape{M, K}, 1);
+                    const Tensor b = random_tensor(trans_b ? Shape{N, K} : Shape{K, N}, 2);
+                    const Tensor c = random_tensor(c_shape, 3);
+                    pb::Graph g;
+                    g.input(pb::value_info("a", 1, a.shape()));
+                    if (b_const) g.initializer(f32_initializer("b", b));
+                    else g.input(pb::value_info("b", 1, b.shape()));
+                    g.input(pb::value_info("c", 1, c.shape()));
+                    g.node("Gemm", {"a", "b", "c"}, {"y"},
+                           {pb::Attr::f("alpha", alpha), pb::Attr::f("beta", beta), pb::Attr::i("transA", trans_a),
+                            pb::Attr::i("transB", trans_b)});
+                    g.output(pb::value_info("y", 1, {M, N}));
+                    std::vector<std::pair<std::string, Tensor>> in{{"a", a}, {"c", c}};
+                    if (!b_const) in.push_back({"b", b});
+
+                    std::vector<double> want(size_t(M * N));
+                    const int64_t cr = c_shape.size() == 2 ? c_shape[0] : 1, cc = c_shape.empty() ? 1 : c_shape.back();
+                    for (int64_t i = 0; i < M; ++i)
+                        for (int64_t j = 0; j < N; ++j) {
+                            double acc = 0;
+                            for (int64_t k = 0; k < K; ++k)
+                                acc += double(a.data<float>()[trans_a ? k * M + i : i * K + k]) *
+                                       b.data<float>()[trans_b ? j * K + k : k * N + j];
+                            const double cv = c.data<float>()[(cr == 1 ? 0 : i) * cc + (cc == 1 ? 0 : j)];
+                            want[size_t(i * N + j)] = alpha * acc + beta * cv;
+                        }
+                    for (const auto& got : run_everywhere(pb::model(g), in)) expect_close(got, want, double(K));
+                    if (HasFailure()) return;
+                }
+}
+
+TEST(F32GemmOps, MatMulBatchedBroadcastWithPackedOrDynamicB) {
+    struct ShapeCase {
+        Shape a, b;
+    };
+    const std::vector<ShapeCase> cases = {
+        {{2, 3, 29, 40}, {3, 40, 35}},  // per-batch B, broadcast over the leading 2
+        {{2, 3, 5, 40}, {1, 40, 35}},   // one B: batches of A stacked
+        {{6, 40}, {40, 35}},
+        {{1, 40}, {40, 1000}},          // matrix-vector shaped
+        {{3, 17, 40}, {40}},            // B a vector
+        {{40}, {2, 40, 9}},             // A a vector
+    };
+    for (const ShapeCase& sc : cases)
+        for (bool b_const : {true, false}) {
+            SCOPED_TRACE(shape_str(sc.a) + " x " + shape_str(sc.b) + (b_const ? " B initializer" : " B input"));
+            const Tensor a = random_tensor(sc.a, 4);
+            const Tensor b = random_tensor(sc.b, 5);
+            pb::Graph g;
+            g.input(pb::value_info("a", 1, a.shape()));
+            if (b_const) g.initializer(f32_initializer("b", b));
+            else g.input(pb::value_info("b", 1, b.shape()));
+            g.node("MatMul", {"a", "b"}, {"y"});
+            // numpy.matmul by hand: promote vectors, broadcast the batch dims.
+            Shape as = sc.a, bs = sc.b;
+            const bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
+            if (a_vec) as.insert(as.begin(), 1);
+            if (b_vec) bs.push_back(1);
+            const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+            Shape ba(as.begin(), as.end() - 2), bb(bs.begin(), bs.end() - 2);
+            while (ba.size() < bb.size()) ba.insert(ba.begin(), 1);
+            while (bb.size() < ba.size()) bb.insert(bb.begin(), 1);
+            Shape batch(ba.size());
+            for (size_t d = 0; d < ba.size(); ++d) batch[d] = std::max(ba[d], bb[d]);
+            Shape out = batch;
+            if (!a_vec) out.push_back(M);
+            if (!b_vec) out.push_back(N);
+            g.output(pb::value_info("y", 1, out));
+            std::vector<std::pair<std::string, Tensor>> in{{"a", a}};
+            if (!b_const) in.push_back({"b", b});
+
+            int64_t batches = 1;
+            for (int64_t d : batch) batches *= d;
+            std::vector<double> want;
+            for (int64_t t = 0; t < batches; ++t) {
+                int64_t rem = t, oa = 0, ob = 0, sa = 1, sb = 1;
+                for (size_t d = batch.size(); d-- > 0;) {
+                    const int64_t idx = rem % batch[d];
+                    rem /= batch[d];
+                    oa += (ba[d] == 1 ? 0 : idx) * sa;
+                    ob += (bb[d] == 1 ? 0 : idx) * sb;
+                    sa *= ba[d];
+                    sb *= bb[d];
+                }
+                for (int64_t i = 0; i < M; ++i)
+                    for (int64_t j = 0; j < N; ++j) {
+                        double acc = 0;
+                        for (int64_t k = 0; k < K; ++k)
+                            acc += double(a.data<float>()[(oa * M + i) * K + k]) * b.data<float>()[(ob * K + k) * N + j];
+                        want.push_back(acc);
+                    }
+            }
+            for (const auto& got : run_everywhere(pb::model(g), in)) expect_close(got, want, double(K));
+            if (HasFailure()) return;
+        }
 }
 
 }  // namespace
