@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "kernels/f32-vector/vector.hpp"
+
 namespace vireo::kernels {
 
 enum class ConvActivation : uint8_t {
@@ -30,6 +32,9 @@ struct ConvEpilogue {
     float alpha = 0, beta = 0;
     bool has_residual = false;
     bool residual_before_act = true;
+    // When set, the float pass runs on these (the session's ISA) instead of
+    // scalar code.
+    const VectorKernels* vector = nullptr;
 
     // The activation is a clamp a kernel can apply right after the bias: Relu and
     // Clip, provided no residual has to be added before it.
@@ -86,6 +91,35 @@ void apply_epilogue(const ConvEpilogue& e, T* y, const T* r, size_t n, bool kern
         if (after) v += r[i];
         y[i] = v;
     }
+}
+
+// The float pass, on the session's vector kernels when e.vector is set.
+inline void apply_epilogue(const ConvEpilogue& e, float* y, const float* r, size_t n,
+                           bool kernel_clamped) {
+    const VectorKernels* v = e.vector;
+    const ConvActivation act =
+        kernel_clamped && e.clamp_in_kernel() ? ConvActivation::None : e.act;
+    UnaryKernel fn = nullptr;
+    if (v) {
+        switch (act) {
+            case ConvActivation::None: break;
+            case ConvActivation::Relu: fn = v->relu; break;
+            case ConvActivation::Clip: fn = v->clip; break;
+            case ConvActivation::LeakyRelu: fn = v->leaky_relu; break;
+            case ConvActivation::Sigmoid: fn = v->sigmoid; break;
+            case ConvActivation::SiLU: fn = v->silu; break;
+            case ConvActivation::HardSigmoid: fn = v->hard_sigmoid; break;
+            case ConvActivation::HardSwish: fn = v->hard_swish; break;
+            case ConvActivation::Gelu: fn = v->gelu; break;
+        }
+    }
+    if (!v || !v->add.vv || (act != ConvActivation::None && !fn)) {
+        apply_epilogue<float>(e, y, r, n, kernel_clamped);
+        return;
+    }
+    if (e.has_residual && e.residual_before_act) v->add.vv(n, y, r, y);
+    if (fn) fn(n, y, y, UnaryParams{e.alpha, e.beta});
+    if (e.has_residual && !e.residual_before_act) v->add.vv(n, y, r, y);
 }
 
 }  // namespace vireo::kernels

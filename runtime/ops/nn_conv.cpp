@@ -261,18 +261,20 @@ private:
         const kernels::Conv2d s =
             kernels::Conv2d::from(p.geom, p.batch, p.in_channels, p.out_channels, p.group);
         const auto& k = ctx.kernels().conv;
+        kernels::ConvEpilogue e = epilogue_;
+        e.vector = &ctx.kernels().vector;
         switch (packed.algo) {
             case ConvPacked::Algo::Depthwise:
-                kernels::dwconv_nhwc(k, s, x, packed.depthwise.data(), y, epilogue_, residual,
+                kernels::dwconv_nhwc(k, s, x, packed.depthwise.data(), y, e, residual,
                                      executor(ctx));
                 break;
             case ConvPacked::Algo::Gemm:
-                kernels::conv_gemm_nhwc(ctx.kernels().gemm, s, x, packed.gemm, bias, y, epilogue_,
+                kernels::conv_gemm_nhwc(ctx.kernels().gemm, s, x, packed.gemm, bias, y, e,
                                         residual, executor(ctx));
                 break;
             case ConvPacked::Algo::Winograd:
-                kernels::conv_winograd_nhwc(k, ctx.kernels().gemm, s, x, packed.winograd, bias, y,
-                                            epilogue_, residual, executor(ctx));
+                kernels::conv_winograd_nhwc(k, ctx.kernels().gemm, s, x, packed.winograd, bias, y, e,
+                                            residual, executor(ctx));
                 break;
             case ConvPacked::Algo::Reference: break;
         }
@@ -283,8 +285,10 @@ private:
     template <class T>
     void epilogue_pass(RunContext& ctx, T* y, const T* residual, int64_t n) const {
         if (epilogue_.act == kernels::ConvActivation::None && !epilogue_.has_residual) return;
+        kernels::ConvEpilogue e = epilogue_;
+        e.vector = &ctx.kernels().vector;
         ctx.parallel_for(n, 16384, [&](int64_t i0, int64_t i1) {
-            kernels::apply_epilogue(epilogue_, y + i0, residual ? residual + i0 : nullptr,
+            kernels::apply_epilogue(e, y + i0, residual ? residual + i0 : nullptr,
                                     size_t(i1 - i0), false);
         });
     }

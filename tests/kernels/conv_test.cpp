@@ -138,11 +138,14 @@ template <class Exec>
 std::vector<float> run_nhwc(Path path, const kernels::KernelTable& kt, const Case& k,
                             const ref::WindowGeometry& g, const GuardBuffer<float>& x,
                             const std::vector<float>& w, const std::vector<float>& b,
-                            const ConvEpilogue& e, const GuardBuffer<float>* residual, Exec exec) {
+                            const ConvEpilogue& epilogue, const GuardBuffer<float>* residual,
+                            Exec exec) {
     const kernels::Conv2d s = kernels::Conv2d::from(g, int64_t(k.n), int64_t(k.c), int64_t(k.oc),
                                                     int64_t(k.group));
     GuardBuffer<float> y(s.batch * s.out_h * s.out_w * s.out_c, std::nanf(""));
     const float* bias = b.empty() ? nullptr : b.data();
+    ConvEpilogue e = epilogue;  // the activation pass on this ISA's vector kernels, as the op runs it
+    e.vector = &kt.vector;
     const float* res = residual ? residual->data() : nullptr;
     if (path == Path::Depthwise) {
         const auto packed = kernels::pack_dwconv_weights(w.data(), bias, k.c, k.kh * k.kw);
