@@ -6,6 +6,13 @@
 //   * many (image, group) jobs — grouped/depthwise convs or batches: one job per task;
 //   * few jobs — one job at a time, its im2col rows and GEMM blocks in parallel.
 // The choice depends on the shapes only.
+//
+// Conv nodes a layout pass marked NHWC (float32, two spatial axes) take the
+// channels-last fast path instead (kernels/f32-conv/conv_nhwc.hpp): depthwise
+// kernels, Winograd F(4×4, 3×3) or GEMM with implicit im2col, chosen from the
+// weights and packed once per session in prepare(). NHWC nodes of another type
+// or rank run the reference on transposed copies. A fused epilogue (activation,
+// residual) is applied in both layouts.
 #include <algorithm>
 #include <vector>
 

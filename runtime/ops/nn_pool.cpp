@@ -4,6 +4,10 @@
 // Attributes added by later opsets (storage_order and Indices in 8, ceil_mode and
 // MaxPool dilations in 10, count_include_pad in 7) simply keep their defaults in
 // models of older opsets, so one class per op covers every version.
+//
+// Nodes a layout pass marked NHWC run the channels-last kernels of
+// kernels/f32-conv (float32, two spatial axes; MaxPool without Indices), else
+// the reference on transposed copies.
 #include <algorithm>
 #include <vector>
 
