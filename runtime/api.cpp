@@ -21,7 +21,6 @@ std::string dir_of(const std::string& path) {
 // =nhwc forces the channels-last pass.
 rt::ImportOptions import_options() {
     rt::ImportOptions o;
-    o.layout_pass = false;  // until every NHWC fast path has landed
     if (const char* env = std::getenv("VIREO_OPTIMIZE")) {
         std::string v = env;
         check(v == "0" || v == "1", "VIREO_OPTIMIZE='", v, "' must be 0 or 1");

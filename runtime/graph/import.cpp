@@ -199,13 +199,15 @@ std::shared_ptr<const ModelData> import_model(const uint8_t* data, size_t size, 
     for (auto& n : pg.nodes) ++md->source_histogram[n.op_type];
     md->source_node_count = pg.nodes.size();
     if (options.optimize) {
+        constants_to_initializers(pg);
         remove_identities(pg);
         fold_batchnorm_into_conv(pg);
         fuse_activations(pg);
     }
     if (options.optimize && options.layout_pass) layout_pass(pg);
     for (auto& name : pg.added_constants) {
-        int id = new_value(name, -1);
+        auto it = ids.find(name);  // a Constant node's output keeps its id
+        int id = it != ids.end() ? it->second : new_value(name, -1);
         md->initializers[id] = pg.constants.at(name);
     }
 

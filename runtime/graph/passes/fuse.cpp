@@ -52,6 +52,30 @@ const Tensor* float_constant(const PassGraph& g, const NodeDef& n, size_t i) {
 
 }  // namespace
 
+void constants_to_initializers(PassGraph& g) {
+    std::vector<NodeDef> kept;
+    kept.reserve(g.nodes.size());
+    for (auto& n : g.nodes) {
+        if (n.op_type == "Constant" && n.outputs.size() == 1 && n.attrs.size() == 1 && !is_graph_output(g, n.outputs[0])) {
+            const Attribute& a = n.attrs[0];
+            Tensor t;
+            if (a.name == "value" && a.type == AttrType::Tensor) t = a.t;
+            else if (a.name == "value_float" && a.type == AttrType::Float) t = Tensor::scalar<float>(a.f);
+            else if (a.name == "value_int" && a.type == AttrType::Int) t = Tensor::scalar<int64_t>(a.i);
+            else if (a.name == "value_floats" && a.type == AttrType::Floats)
+                t = Tensor::from_vector<float>({int64_t(a.floats.size())}, a.floats);
+            else if (a.name == "value_ints" && a.type == AttrType::Ints)
+                t = Tensor::from_vector<int64_t>({int64_t(a.ints.size())}, a.ints);
+            if (t.defined()) {
+                g.add_constant(n.outputs[0], std::move(t));
+                continue;
+            }
+        }
+        kept.push_back(std::move(n));
+    }
+    g.nodes = std::move(kept);
+}
+
 void remove_identities(PassGraph& g) {
     std::vector<NodeDef> kept;
     kept.reserve(g.nodes.size());

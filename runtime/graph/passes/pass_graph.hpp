@@ -35,6 +35,8 @@ struct PassGraph {
     }
 };
 
+// Constant nodes become initializers, so later passes see their values.
+void constants_to_initializers(PassGraph& g);
 // Drops Identity, and Dropout in inference, rewiring their readers.
 void remove_identities(PassGraph& g);
 // Conv -> BatchNormalization (inference, constant parameters) becomes one Conv
