@@ -139,6 +139,8 @@ void tile_kernel(size_t kc, const float* a, const float* b, size_t b_stride, con
         #pragma GCC unroll 16
         for (int v = 0; v < NV; ++v)
             acc[r][v] = _mm256_maskload_ps(t.c + r * t.ldc + v * kVec, MASKED && v == NV - 1 ? part : full);
+    const char* pf = reinterpret_cast<const char*>(t.prefetch);
+    size_t pf_left = t.prefetch_lines;
     for (size_t k = 0; k < kc; ++k) {
         __m256 bv[NV];
         _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchK * b_stride), _MM_HINT_T0);
@@ -149,6 +151,11 @@ void tile_kernel(size_t kc, const float* a, const float* b, size_t b_stride, con
             const __m256 ar = _mm256_broadcast_ss(a + r);
             #pragma GCC unroll 16
             for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
+        }
+        if (pf_left) {
+            _mm_prefetch(pf, _MM_HINT_T1);
+            pf += 64;
+            --pf_left;
         }
         a += kMr;
         b += b_stride;

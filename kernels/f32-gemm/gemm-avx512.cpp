@@ -139,6 +139,8 @@ void tile_kernel(size_t kc, const float* a, const float* b, size_t b_stride, con
         #pragma GCC unroll 16
         for (int v = 0; v < NV; ++v)
             acc[r][v] = _mm512_maskz_loadu_ps(MASKED && v == NV - 1 ? part : full, t.c + r * t.ldc + v * kVec);
+    const char* pf = reinterpret_cast<const char*>(t.prefetch);
+    size_t pf_left = t.prefetch_lines;
     for (size_t k = 0; k < kc; ++k) {
         __m512 bv[NV];
         #pragma GCC unroll 16
@@ -151,6 +153,11 @@ void tile_kernel(size_t kc, const float* a, const float* b, size_t b_stride, con
             const __m512 ar = _mm512_set1_ps(a[r]);
             #pragma GCC unroll 16
             for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+        }
+        if (pf_left) {
+            _mm_prefetch(pf, _MM_HINT_T1);
+            pf += 64;
+            --pf_left;
         }
         a += kMr;
         b += b_stride;

@@ -69,6 +69,11 @@ struct GemmTile {
     const GemmEpilogue* epilogue = nullptr;
     const float* bias = nullptr;
     const float* residual = nullptr;
+    // Memory the driver will read soon (the source of a later A panel): the
+    // micro-kernel requests these cache lines into L2 from `prefetch` on, one
+    // per k step, so that the reads overlap its arithmetic.
+    const float* prefetch = nullptr;
+    size_t prefetch_lines = 0;
 };
 
 // c[r, j] (+)= Σ_{k < kc} a[k·MR + r] · b[k·b_stride + j] for r < mr, j < nr.

@@ -26,6 +26,12 @@ namespace vireo::kernels {
 namespace {
 
 constexpr size_t kMaxMr = 16;
+// How many A panels ahead of the one computing the source rows are prefetched:
+// with a narrow N the sweep of one panel is too short to cover the latency.
+constexpr size_t kPrefetchPanels = 2;
+// Largest B (all of K × N) a product runs without K blocking: half an L2.
+constexpr size_t kWholeKBytes = size_t(1) << 20;
+constexpr size_t kLineFloats = 64 / sizeof(float);
 constexpr size_t kMaxKc = 1024 - 16;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -86,11 +92,10 @@ void prefetch_a_part(const GemmA& a, size_t m0, size_t rows, size_t k0, size_t k
             __builtin_prefetch(a.data + (k0 + k) * a.ld + m0, 0, 2);
         return;
     }
-    constexpr size_t kLine = 64 / sizeof(float);
     const size_t per = ceil_div(rows, parts);
     for (size_t r = part * per; r < std::min(rows, (part + 1) * per); ++r) {
         const float* row = a.data + (m0 + r) * a.ld + k0;
-        for (size_t k = 0; k < kc; k += kLine) __builtin_prefetch(row + k, 0, 2);
+        for (size_t k = 0; k < kc; k += kLineFloats) __builtin_prefetch(row + k, 0, 2);
         __builtin_prefetch(row + kc - 1, 0, 2);
     }
 }
@@ -171,11 +176,15 @@ GemmPlan plan_gemm(const GemmKernels& kernels, size_t M, size_t N, size_t K) {
     p.K = K;
     // Equal K blocks (no short tail block that would pay a full C reload for
     // little work), starting on cache-line boundaries of A's rows.
-    const size_t k_blocks = std::max<size_t>(1, ceil_div(K, kernels.kc));
-    p.k_block = k_blocks == 1 ? K : round_up(ceil_div(K, k_blocks), 16);
-
     const size_t m_all = round_up(std::max<size_t>(M, 1), kernels.mr);
     const size_t n_all = round_up(std::max<size_t>(N, 1), kernels.nr);
+    size_t k_blocks = std::max<size_t>(1, ceil_div(K, kernels.kc));
+    // A narrow B whose every K fits in L2 needs no K blocking, and without it
+    // an A panel's source is one contiguous run of rows that the hardware
+    // prefetchers stream well (blocked, it is MR short runs).
+    if (K <= 2 * kernels.kc && K * n_all * sizeof(float) <= kWholeKBytes) k_blocks = 1;
+    p.k_block = k_blocks == 1 ? K : round_up(ceil_div(K, k_blocks), 16);
+
     p.m_block = std::min(kernels.mc, m_all);
     // A task packs its A block once per K block and sweeps it over its whole
     // N range, so tall products take all of N per task (A packed exactly
@@ -219,16 +228,24 @@ void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan
             const bool last = k0 + kc >= K;
             // One B block (kc × nc, L2-resident) at a time, swept by every A
             // panel of the task. The first sweep packs the A panels as it goes,
-            // with the next panel's rows prefetched while this one computes.
+            // with the source of a panel further on prefetched meanwhile.
             for (size_t n_sub = n_begin; n_sub < n_end; n_sub += kernels.nc) {
                 const size_t n_sub_end = std::min(n_end, n_sub + kernels.nc);
                 for (size_t m = m_begin; m < m_end; m += mr) {
                     float* a_panel = a_block + (m - m_begin) * kc;
                     const bool first_sweep = n_sub == n_begin && kc;
+                    if (first_sweep && m == m_begin)
+                        for (size_t p = 1; p < kPrefetchPanels && m + p * mr < m_end; ++p)
+                            prefetch_a_part(args.a, m + p * mr, std::min(mr, m_end - m - p * mr), k0, kc, 0, 1);
                     if (first_sweep) pack_a_panel(kernels, args.a, m, std::min(mr, m_end - m), k0, kc, a_panel);
-                    // The next panel's source, a part per micro-kernel call.
-                    const size_t next_rows = first_sweep && m + mr < m_end ? std::min(mr, m_end - m - mr) : 0;
+                    // The source of a panel further on, a part per micro-kernel
+                    // call: streamed by the micro-kernel itself when its rows
+                    // are one contiguous run, else requested here in a burst.
+                    const size_t ahead = m + kPrefetchPanels * mr;
+                    const size_t next_rows = first_sweep && ahead < m_end ? std::min(mr, m_end - ahead) : 0;
                     const size_t calls = ceil_div(n_sub_end - n_sub, nr);
+                    const bool contiguous = !args.a.pack && !args.a.transposed && args.a.ld == kc;
+                    const size_t stream_lines = contiguous ? ceil_div(next_rows * kc, kLineFloats) : 0;
                     GemmTile tile;
                     tile.ldc = args.ldc;
                     tile.mr = std::min(mr, m_end - m);
@@ -247,7 +264,14 @@ void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan
                         if (n + nr < n_sub_end)
                             for (size_t r = 0; r < tile.mr; ++r)
                                 for (size_t j = 0; j < nr; j += 16) __builtin_prefetch(tile.c + r * args.ldc + nr + j, 1, 3);
-                        if (next_rows) prefetch_a_part(args.a, m + mr, next_rows, k0, kc, (n - n_sub) / nr, calls);
+                        const size_t call = (n - n_sub) / nr;
+                        if (stream_lines) {
+                            const size_t l0 = stream_lines * call / calls, l1 = stream_lines * (call + 1) / calls;
+                            tile.prefetch = args.a.data + ahead * args.a.ld + l0 * kLineFloats;
+                            tile.prefetch_lines = l1 - l0;
+                        } else if (next_rows) {
+                            prefetch_a_part(args.a, ahead, next_rows, k0, kc, call, calls);
+                        }
                         const float* b;
                         size_t b_stride;
                         if (args.b_packed) {
