@@ -86,14 +86,14 @@ inline int64_t row_grain(size_t row_work) {
 }
 
 // ---------------------------------------------------------------------------
-// Depthwise convolution (group == in_c == out_c)
+// Depthwise convolution (group == in_c, out_c = multiplier · in_c)
 
 inline bool is_depthwise(const Conv2d& s) {
-    return s.group == s.in_c && s.out_c == s.in_c && s.group > 1;
+    return s.group == s.in_c && s.group > 1 && s.out_c % s.in_c == 0;
 }
 
-// Weights [C, 1, KH, KW] (ONNX) and bias [C] (may be null) into the kernels'
-// layout (conv.hpp): [1 + taps][dw_padded_channels(C)].
+// Weights [OC, 1, KH, KW] (ONNX) and bias [OC] (may be null) into the kernels'
+// layout (conv.hpp): [1 + taps][dw_padded_channels(OC)].
 inline std::vector<float> pack_dwconv_weights(const float* w, const float* bias, size_t channels,
                                               size_t taps) {
     const size_t ld = dw_padded_channels(channels);
@@ -116,8 +116,25 @@ template <class ParallelFor>
 void dwconv_nhwc(const ConvKernels& k, const Conv2d& s, const float* x, const float* packed,
                  float* y, const ConvEpilogue& e, const float* residual,
                  ParallelFor&& parallel_for) {
+    if (s.rows() == 0 || s.in_c == 0) return;
+    if (s.out_c != s.in_c) {
+        // Channel multiplier M: output channel o reads input channel o / M. A
+        // copy of the input with each channel repeated M times makes that a
+        // plain depthwise convolution over out_c channels (one cheap pass,
+        // instead of in_c GEMMs with M columns each).
+        const size_t M = s.out_c / s.in_c, pixels = s.batch * s.in_h * s.in_w;
+        std::vector<float> wide(pixels * s.out_c);
+        parallel_for(int64_t(pixels), row_grain(s.out_c), [&](int64_t p0, int64_t p1) {
+            for (size_t p = size_t(p0); p < size_t(p1); ++p)
+                for (size_t c = 0; c < s.in_c; ++c)
+                    std::fill_n(wide.data() + p * s.out_c + c * M, M, x[p * s.in_c + c]);
+        });
+        Conv2d plain = s;
+        plain.in_c = plain.group = s.out_c;
+        dwconv_nhwc(k, plain, wide.data(), packed, y, e, residual, parallel_for);
+        return;
+    }
     const size_t C = s.in_c, taps = s.taps();
-    if (s.rows() == 0 || C == 0) return;
     const DwConvFn fn = select_dwconv(k, taps);
     // A whole zero input row: interior runs over a padded kernel row then stay
     // inside it as they advance by stride·C.

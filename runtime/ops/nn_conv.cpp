@@ -239,7 +239,7 @@ private:
         s->isa = k.isa;
         const int64_t oc = w.dim(0), icg = w.dim(1), taps = w.dim(2) * w.dim(3);
         const int64_t group = attrs_.group;
-        if (icg == 1 && oc == group && group > 1) {
+        if (icg == 1 && group > 1 && oc % group == 0) {  // depthwise, any channel multiplier
             s->algo = ConvPacked::Algo::Depthwise;
             s->depthwise = kernels::pack_dwconv_weights(w.data<float>(), b ? b->data<float>() : nullptr,
                                                         size_t(oc), size_t(taps));

@@ -148,7 +148,7 @@ std::vector<float> run_nhwc(Path path, const kernels::KernelTable& kt, const Cas
     e.vector = &kt.vector;
     const float* res = residual ? residual->data() : nullptr;
     if (path == Path::Depthwise) {
-        const auto packed = kernels::pack_dwconv_weights(w.data(), bias, k.c, k.kh * k.kw);
+        const auto packed = kernels::pack_dwconv_weights(w.data(), bias, k.oc, k.kh * k.kw);
         kernels::dwconv_nhwc(kt.conv, s, x.data(), packed.data(), y.data(), e, res, exec);
     } else if (path == Path::Winograd) {
         const auto packed = kernels::pack_winograd_weights(kt.gemm, w.data(), k.oc, k.c);
@@ -213,6 +213,8 @@ TEST(ConvNhwc, DepthwiseMatchesReference) {
         {1, 7, 1, 1, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 7},          // one pixel, all padding around
         {1, 3, 6, 5, 3, 1, 3, 1, 2, 1, 1, 0, 1, 0, 1, 3},          // 1x3 window
         {1, 48, 30, 31, 48, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 48},     // no padding, long interior rows
+        {2, 6, 9, 8, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6},         // channel multiplier 2
+        {1, 5, 11, 10, 15, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 5},       // multiplier 3, 5x5 stride 2
     };
     for (const Case& k : cases) check_case(Path::Depthwise, k);
 }
@@ -320,6 +322,7 @@ TEST(ConvNhwc, OpMatchesNchwOp) {
     const OpCase cases[] = {
         {{2, 13, 9, 10}, {13, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 13},
         {{1, 16, 9, 9}, {16, 1, 5, 5}, {2, 2}, {2, 2, 2, 2}, {1, 1}, 16},
+        {{1, 7, 8, 9}, {21, 1, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 7},  // depthwise, multiplier 3
         {{1, 13, 9, 10}, {20, 13, 3, 3}, {1, 1}, {0, 1, 1, 0}, {1, 1}, 1},
         {{1, 12, 8, 8}, {8, 3, 3, 3}, {2, 1}, {1, 1, 1, 1}, {2, 1}, 4},
         {{1, 24, 6, 6}, {12, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1},
