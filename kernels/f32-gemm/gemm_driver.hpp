@@ -138,9 +138,10 @@ GemmPlan plan_gemm(const GemmKernels& kernels, size_t M, size_t N, size_t K);
 void gemm_tasks(const GemmKernels& kernels, const GemmArgs& args, const GemmPlan& plan,
                 size_t task_begin, size_t task_end);
 
-// True when reading a dynamic, non-transposed B in place beats packing it
-// (few rows of A: each B element is used too few times to pay for a copy).
-bool gemm_prefers_unpacked_b(const GemmKernels& kernels, size_t M, size_t N, size_t K);
+// True when reading a dynamic, non-transposed B (row stride ldb) in place
+// beats packing it: few rows of A use each B element too few times to pay for
+// a copy.
+bool gemm_prefers_unpacked_b(const GemmKernels& kernels, size_t M, size_t N, size_t K, size_t ldb);
 
 // The whole product through `parallel_for(n, grain, fn(begin, end))` (the shape
 // of RunContext::parallel_for; a plain loop works). An unpacked B is packed
@@ -150,7 +151,7 @@ void gemm(const GemmKernels& kernels, GemmArgs args, ParallelFor&& parallel_for)
     if (args.M == 0 || args.N == 0) return;
     std::vector<float> packed;
     if (!args.b_packed && args.K &&
-        (args.b_transposed || !gemm_prefers_unpacked_b(kernels, args.M, args.N, args.K))) {
+        (args.b_transposed || !gemm_prefers_unpacked_b(kernels, args.M, args.N, args.K, args.ldb))) {
         packed.resize(packed_b_size(kernels, args.K, args.N));
         const size_t panels = (args.N + kernels.nr - 1) / kernels.nr;
         const size_t grain = std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(1, args.K * kernels.nr));

@@ -354,7 +354,7 @@ private:
         // of A make reading B in place cheaper.
         const size_t packed_size = kernels::packed_b_size(gk, K, N);
         std::vector<float> packed;
-        const bool in_place = !w && kernels::gemm_prefers_unpacked_b(gk, M, N, K);
+        const bool in_place = !w && kernels::gemm_prefers_unpacked_b(gk, M, N, K, N);
         if (!w && !in_place && K) {
             packed.resize(size_t(b_batches) * packed_size);
             const size_t panels = (N + gk.nr - 1) / gk.nr;

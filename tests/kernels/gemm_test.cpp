@@ -400,7 +400,7 @@ TEST(F32Gemm, UnpackedBMatchesPackedBitwise) {
             c.N = N;
             c.K = gk.kc + 3;
             c.pad_b = 1;
-            ASSERT_TRUE(kernels::gemm_prefers_unpacked_b(gk, c.M, c.N, c.K));
+            ASSERT_TRUE(kernels::gemm_prefers_unpacked_b(gk, c.M, c.N, c.K, c.N + c.pad_b));
             Operands o(c);
             const auto in_place = run_gemm(gk, c, o);
             c.b_mode = Case::BMode::Prepacked;
