@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,7 +27,10 @@
 #include "kernels/dispatch.hpp"
 #include "kernels/ref/reduce_norm.hpp"
 #include "kernels/ref/reduce_softmax.hpp"
+#include "kernels/ref/resize.hpp"
 #include "kernels/ref/transpose.hpp"
+#include "runtime/graph/node.hpp"
+#include "runtime/ops/op.hpp"
 
 namespace vireo::bench {
 namespace {
@@ -203,6 +208,94 @@ void run_copy(benchmark::State& state, TransposeShape s) {
     set_stream_counters(state, count, 2 * sizeof(float));
 }
 
+// Resize of the last two dims of an NCHW float tensor through the reference
+// kernels (what the Resize op runs): nearest x2 (YOLO's upsample) and
+// bilinear x2 with half_pixel coordinates (segmentation heads).
+void run_resize_ref(benchmark::State& state, TransposeShape s, bool linear) {
+    namespace kr = kernels::ref;
+    kr::ResizeSpec spec;
+    spec.interp = linear ? kr::ResizeInterp::Linear : kr::ResizeInterp::Nearest;
+    spec.coord = linear ? kr::ResizeCoord::HalfPixel : kr::ResizeCoord::Asymmetric;
+    spec.nearest = kr::NearestRound::Floor;
+    const std::vector<int64_t> in_shape = {s.n, s.c, s.h, s.w}, out_shape = {s.n, s.c, 2 * s.h, 2 * s.w};
+    std::vector<kr::AxisTaps> axes;
+    for (size_t a = 0; a < 4; ++a)
+        axes.push_back(kr::plan_resize_axis(spec, in_shape[a], out_shape[a], double(out_shape[a]) / double(in_shape[a]),
+                                            double(out_shape[a])));
+    const std::vector<float> x = random_vector(size_t(s.n * s.c * s.h * s.w), -1, 1, 8);
+    std::vector<float> y(x.size() * 4);
+    auto serial = [](int64_t n, int64_t, const auto& fn) { fn(int64_t(0), n); };
+    for (auto _ : state) {
+        if (linear) kr::resize_interpolate<float>(x.data(), in_shape, axes, 0.0, y.data(), serial);
+        else kr::resize_nearest<float>(x.data(), in_shape, axes, 0.0f, y.data(), serial);
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, y.size(), sizeof(float) + sizeof(float) / 4);
+}
+
+// The Resize op itself at a chosen ISA, single-threaded, to time its float32
+// fast path against the reference kernels above.
+struct OneThread final : rt::RunContext {
+    std::vector<Tensor> in, out;
+    std::vector<rt::TensorInfo> in_info, out_info;
+    const kernels::KernelTable* table = nullptr;
+    size_t num_inputs() const override { return in.size(); }
+    bool has_input(size_t i) const override { return i < in.size() && in[i].defined(); }
+    const Tensor& input(size_t i) const override { return in.at(i); }
+    size_t num_outputs() const override { return out_info.size(); }
+    bool has_output(size_t i) const override { return i < out_info.size(); }
+    Tensor& output(size_t i) override { return out.at(i); }
+    void parallel_for(int64_t n, int64_t, const std::function<void(int64_t, int64_t)>& fn) const override {
+        if (n > 0) fn(0, n);
+    }
+    int num_threads() const override { return 1; }
+    const kernels::KernelTable& kernels() const override { return *table; }
+};
+struct InferOnly final : rt::InferContext {
+    OneThread& r;
+    explicit InferOnly(OneThread& run) : r(run) {}
+    size_t num_inputs() const override { return r.in_info.size(); }
+    bool has_input(size_t i) const override { return r.has_input(i); }
+    const rt::TensorInfo& input(size_t i) const override { return r.in_info.at(i); }
+    size_t num_outputs() const override { return r.out_info.size(); }
+    bool has_output(size_t i) const override { return i < r.out_info.size(); }
+    void set_output(size_t i, DType t, Shape s) override { r.out_info.at(i) = {t, std::move(s), nullptr}; }
+};
+
+void run_resize_op(benchmark::State& state, TransposeShape s, bool linear, Isa isa) {
+    rt::NodeDef n;
+    n.op_type = "Resize";
+    n.opset = 13;
+    n.inputs = {"x", "", "scales"};
+    n.outputs = {"y"};
+    auto attr = [](const char* name, const char* value) {
+        rt::Attribute a;
+        a.name = name;
+        a.type = rt::AttrType::String;
+        a.s = value;
+        return a;
+    };
+    n.attrs = {attr("mode", linear ? "linear" : "nearest"),
+               attr("coordinate_transformation_mode", linear ? "half_pixel" : "asymmetric"), attr("nearest_mode", "floor")};
+    const std::unique_ptr<rt::Op> op = rt::OpRegistry::global().find("Resize", 13)(n);
+    OneThread ctx;
+    ctx.table = &kernels::kernel_table(isa);
+    ctx.in = {Tensor::from_vector<float>({s.n, s.c, s.h, s.w}, random_vector(size_t(s.n * s.c * s.h * s.w), -1, 1, 8)),
+              Tensor(), Tensor::from_vector<float>({4}, std::vector<float>{1, 1, 2, 2})};
+    for (const Tensor& t : ctx.in)
+        ctx.in_info.push_back({t.defined() ? t.dtype() : DType::Undefined, t.defined() ? t.shape() : Shape{},
+                               t.defined() ? &t : nullptr});
+    ctx.out_info.resize(1);
+    InferOnly infer(ctx);
+    op->infer(infer);
+    ctx.out = {Tensor::zeros(ctx.out_info[0].dtype, ctx.out_info[0].shape)};
+    for (auto _ : state) {
+        op->run(ctx);
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, size_t(ctx.out[0].numel()), sizeof(float) + sizeof(float) / 4);
+}
+
 std::string shape_name(TransposeShape s) {
     return std::to_string(s.n) + "x" + std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
 }
@@ -217,6 +310,15 @@ const bool registered = [] {
             benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/" + suffix).c_str(), run_transpose_vireo, s, false, isa);
         }
         benchmark::RegisterBenchmark(("BM_Transpose/copy/" + shape_name(s)).c_str(), run_copy, s);
+    }
+    for (TransposeShape s : {TransposeShape{1, 256, 20, 20}, TransposeShape{1, 64, 56, 56}}) {
+        benchmark::RegisterBenchmark(("BM_Resize/nearest2x/ref/" + shape_name(s)).c_str(), run_resize_ref, s, false);
+        benchmark::RegisterBenchmark(("BM_Resize/linear2x/ref/" + shape_name(s)).c_str(), run_resize_ref, s, true);
+        for (Isa isa : available_isas()) {
+            const std::string suffix = std::string(kernels::isa_name(isa)) + "/" + shape_name(s);
+            benchmark::RegisterBenchmark(("BM_Resize/nearest2x/" + suffix).c_str(), run_resize_op, s, false, isa);
+            benchmark::RegisterBenchmark(("BM_Resize/linear2x/" + suffix).c_str(), run_resize_op, s, true, isa);
+        }
     }
     for (const UnaryBench& b : kUnary)
         for (size_t n : kSizes) {

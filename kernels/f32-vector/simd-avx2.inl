@@ -19,6 +19,15 @@ struct Avx2Vec {
     }
     static F load_partial(const float* p, size_t n) { return _mm256_maskload_ps(p, lane_mask(n)); }
     static void store_partial(float* p, F v, size_t n) { _mm256_maskstore_ps(p, lane_mask(n), v); }
+    // base[index[i]] per lane; the partial form touches only lanes [0, n).
+    static F gather(const float* base, const int32_t* index) {
+        return _mm256_i32gather_ps(base, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(index)), 4);
+    }
+    static F gather_partial(const float* base, const int32_t* index, size_t n) {
+        const I m = lane_mask(n);
+        const I idx = _mm256_maskload_epi32(index, m);
+        return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, idx, _mm256_castsi256_ps(m), 4);
+    }
     // Lanes [n, kWidth) get `fill`, a value neutral for the reduction at hand.
     static F load_partial_or(const float* p, size_t n, F fill) {
         const I m = lane_mask(n);

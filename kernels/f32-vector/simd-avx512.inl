@@ -16,6 +16,14 @@ struct Avx512Vec {
     static __mmask16 lane_mask(size_t n) { return __mmask16((1u << n) - 1u); }
     static F load_partial(const float* p, size_t n) { return _mm512_maskz_loadu_ps(lane_mask(n), p); }
     static void store_partial(float* p, F v, size_t n) { _mm512_mask_storeu_ps(p, lane_mask(n), v); }
+    // base[index[i]] per lane; the partial form touches only lanes [0, n).
+    static F gather(const float* base, const int32_t* index) {
+        return _mm512_i32gather_ps(_mm512_loadu_si512(index), base, 4);
+    }
+    static F gather_partial(const float* base, const int32_t* index, size_t n) {
+        const __mmask16 m = lane_mask(n);
+        return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_maskz_loadu_epi32(m, index), base, 4);
+    }
     // Lanes [n, kWidth) get `fill`, a value neutral for the reduction at hand.
     static F load_partial_or(const float* p, size_t n, F fill) { return _mm512_mask_loadu_ps(fill, lane_mask(n), p); }
 

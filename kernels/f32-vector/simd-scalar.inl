@@ -21,6 +21,8 @@ struct ScalarVec {
     static void store_partial(float* p, F v, size_t n) {
         if (n) *p = v;
     }
+    static F gather(const float* base, const int32_t* index) { return base[*index]; }
+    static F gather_partial(const float* base, const int32_t* index, size_t n) { return n ? base[*index] : 0.0f; }
     static F load_partial_or(const float* p, size_t n, F fill) { return n ? *p : fill; }
 
     static F add(F a, F b) { return a + b; }

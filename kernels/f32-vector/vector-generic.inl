@@ -578,6 +578,47 @@ void layer_norm_kernel(size_t d, const float* x, float* y, const float* scale, c
     if (inv_std_out) *inv_std_out = V::first(inv_std);
 }
 
+// ---- resampling rows --------------------------------------------------------
+
+// y[i] = src[index[i]]: a nearest-neighbour row.
+template <class V>
+void gather_kernel(size_t n, const float* src, const int32_t* index, float* y) {
+    constexpr size_t W = V::kWidth;
+    size_t i = 0;
+    for (; i + W <= n; i += W) V::store(y + i, V::gather(src, index + i));
+    if (i < n) V::store_partial(y + i, V::gather_partial(src, index + i, n - i), n - i);
+}
+
+// y[i] = a[i] * wa + b[i] * wb: two input rows blended for one output row.
+template <class V>
+void blend_kernel(size_t n, const float* a, float wa, const float* b, float wb, float* y) {
+    constexpr size_t W = V::kWidth;
+    const auto va = V::set1(wa), vb = V::set1(wb);
+    size_t i = 0;
+    for (; i + W <= n; i += W) V::store(y + i, V::fmadd(V::load(b + i), vb, V::mul(V::load(a + i), va)));
+    if (i < n) {
+        const size_t r = n - i;
+        V::store_partial(y + i, V::fmadd(V::load_partial(b + i, r), vb, V::mul(V::load_partial(a + i, r), va)), r);
+    }
+}
+
+// y[i] = src[i0[i]] * w0[i] + src[i1[i]] * w1[i]: a linear row from its taps.
+template <class V>
+void gather_blend_kernel(size_t n, const float* src, const int32_t* i0, const float* w0, const int32_t* i1,
+                         const float* w1, float* y) {
+    constexpr size_t W = V::kWidth;
+    size_t i = 0;
+    for (; i + W <= n; i += W)
+        V::store(y + i, V::fmadd(V::gather(src, i1 + i), V::load(w1 + i), V::mul(V::gather(src, i0 + i), V::load(w0 + i))));
+    if (i < n) {
+        const size_t r = n - i;
+        V::store_partial(y + i,
+                         V::fmadd(V::gather_partial(src, i1 + i, r), V::load_partial(w1 + i, r),
+                                  V::mul(V::gather_partial(src, i0 + i, r), V::load_partial(w0 + i, r))),
+                         r);
+    }
+}
+
 // ---- transpose --------------------------------------------------------------
 
 // out[c * out_stride + r] = in[r * in_stride + c]. Elements are 4-byte bit
@@ -656,4 +697,7 @@ void fill_vector_table(VectorKernels& t) {
     t.softmax = &softmax_kernel<V>;
     t.layer_norm = &layer_norm_kernel<V>;
     t.transpose_4b = &transpose_4b_kernel<V>;
+    t.gather = &gather_kernel<V>;
+    t.blend = &blend_kernel<V>;
+    t.gather_blend = &gather_blend_kernel<V>;
 }

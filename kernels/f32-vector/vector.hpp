@@ -1,7 +1,7 @@
 // vireo — f32 vector kernels: the table entries and their contract.
 //
 // Elementwise math, activations and the row kernels of the memory-bound ops
-// (softmax, normalization, affine, transpose). Each entry is written once, in
+// (softmax, normalization, affine, transpose, resampling rows). Each entry is written once, in
 // vector-generic.inl, against a small vector wrapper, and instantiated per ISA
 // (vector-scalar.cpp, vector-avx2.cpp, vector-avx512.cpp).
 //
@@ -97,6 +97,15 @@ struct VectorKernels {
     // a 2-D transpose of 4-byte elements (NCHW <-> NHWC is a batch of these).
     void (*transpose_4b)(size_t rows, size_t cols, const void* in, size_t in_stride, void* out,
                          size_t out_stride) = nullptr;
+
+    // ---- resampling rows (Resize), indices must lie inside src ----
+    // y[i] = src[index[i]].
+    void (*gather)(size_t n, const float* src, const int32_t* index, float* y) = nullptr;
+    // y[i] = a[i] * wa + b[i] * wb.
+    void (*blend)(size_t n, const float* a, float wa, const float* b, float wb, float* y) = nullptr;
+    // y[i] = src[i0[i]] * w0[i] + src[i1[i]] * w1[i].
+    void (*gather_blend)(size_t n, const float* src, const int32_t* i0, const float* w0, const int32_t* i1,
+                         const float* w1, float* y) = nullptr;
 };
 
 void init_vector_scalar(VectorKernels& t);

@@ -13,10 +13,18 @@
 //    when sizes is given; adds the coordinate modes, cubic and nearest_mode.
 //  - Resize-13: roi and scales become optional (omitted or empty both mean
 //    absent); tf_half_pixel_for_nn is gone.
+//
+// float32 nearest and linear resizes of the last two axes alone (every NCHW
+// image resize) run row by row on the session's vector kernels; the
+// reference kernels handle everything else and remain the oracle.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "kernels/f32-vector/vector.hpp"
 #include "kernels/ref/resize.hpp"
 #include "runtime/ops/op.hpp"
 #include "runtime/ops/util.hpp"
@@ -109,6 +117,7 @@ protected:
         for (size_t a = 0; a < r; ++a)
             axes.push_back(kr::plan_resize_axis(spec_, x.dim(a), g.out_shape[a], g.scales[a], g.extents[a],
                                                 roi.empty() ? 0.0 : roi[a], roi.empty() ? 1.0 : roi[a + r]));
+        if (x.dtype() == DType::Float32 && resample_image_float(ctx, axes, x, out)) return;
         auto parallel_for = [&](int64_t n, int64_t grain, const auto& fn) { ctx.parallel_for(n, grain, fn); };
         if (spec_.interp == kr::ResizeInterp::Nearest) {
             dispatch_types<VIREO_ALL_TYPES>(x.dtype(), op_, [&](auto tag) {
@@ -123,6 +132,100 @@ protected:
                                           parallel_for);
             });
         }
+    }
+
+    // The float32 fast path: applies when only the last two axes resample and
+    // no position lies outside (tf_crop_and_resize), else returns false. Each
+    // output row is a gather from one input row (nearest; a copy of the row
+    // above when both map to the same input row) or, for linear, a blend of
+    // two input rows: when the height grows, the rows are widened first (two
+    // gathered taps each) and kept in a two-row cache, so each input row is
+    // widened about once; otherwise the two rows are blended first and the
+    // result widened. Weights are the plan's, rounded to float; sums run in float.
+    bool resample_image_float(const RunContext& ctx, const std::vector<kr::AxisTaps>& axes, const Tensor& x,
+                              Tensor& out) const {
+        const size_t r = axes.size();
+        const bool nearest = spec_.interp == kr::ResizeInterp::Nearest;
+        if (r < 2 || !(nearest || spec_.interp == kr::ResizeInterp::Linear)) return false;
+        for (size_t a = 0; a + 2 < r; ++a)
+            if (!axes[a].identity()) return false;
+        const kr::AxisTaps& ah = axes[r - 2];
+        const kr::AxisTaps& aw = axes[r - 1];
+        for (const kr::AxisTaps* p : {&ah, &aw})
+            if (std::any_of(p->outside.begin(), p->outside.end(), [](uint8_t o) { return o != 0; })) return false;
+        const int64_t in_h = ah.in_len, in_w = aw.in_len, out_h = ah.out_len, out_w = aw.out_len;
+        if (in_w > std::numeric_limits<int32_t>::max()) return false;
+
+        const size_t taps = nearest ? 1 : 2;
+        std::vector<int32_t> i0(static_cast<size_t>(out_w)), i1(nearest ? 0 : static_cast<size_t>(out_w));
+        std::vector<float> w0(nearest ? 0 : size_t(out_w)), w1(nearest ? 0 : size_t(out_w));
+        for (size_t j = 0; j < size_t(out_w); ++j) {
+            i0[j] = int32_t(aw.index[j * taps]);
+            if (!nearest) {
+                i1[j] = int32_t(aw.index[j * taps + 1]);
+                w0[j] = float(aw.weight[j * taps]);
+                w1[j] = float(aw.weight[j * taps + 1]);
+            }
+        }
+        const bool width_identity = aw.identity();
+        const kernels::VectorKernels& vk = ctx.kernels().vector;
+        const float* in = x.data<float>();
+        float* dst_all = out.data<float>();
+        const int64_t rows = out.numel() / out_w;
+        const bool widen_first = !nearest && !width_identity && out_h >= in_h;
+        ctx.parallel_for(rows, std::max<int64_t>(1, 8192 / out_w), [&](int64_t begin, int64_t end) {
+            std::vector<float> blended(nearest ? 0 : size_t(in_w));
+            // Widened input rows, keyed by plane * in_h + h.
+            std::vector<float> widened(widen_first ? 2 * size_t(out_w) : 0);
+            int64_t widened_key[2] = {-1, -1};
+            int next_slot = 0;
+            auto widened_row = [&](const float* src, int64_t key, int64_t h) -> const float* {
+                for (int s = 0; s < 2; ++s)
+                    if (widened_key[s] == key) return widened.data() + size_t(s) * size_t(out_w);
+                float* slot = widened.data() + size_t(next_slot) * size_t(out_w);
+                vk.gather_blend(size_t(out_w), src + h * in_w, i0.data(), w0.data(), i1.data(), w1.data(), slot);
+                widened_key[next_slot] = key;
+                next_slot ^= 1;
+                return slot;
+            };
+            for (int64_t row = begin; row < end; ++row) {
+                const int64_t plane = row / out_h, oh = row % out_h;
+                const float* src = in + plane * in_h * in_w;
+                float* dst = dst_all + row * out_w;
+                if (nearest) {
+                    const int64_t h = ah.index[size_t(oh)];
+                    if (row > begin && oh > 0 && ah.index[size_t(oh - 1)] == h)
+                        std::memcpy(dst, dst - out_w, size_t(out_w) * sizeof(float));
+                    else
+                        vk.gather(size_t(out_w), src + h * in_w, i0.data(), dst);
+                    continue;
+                }
+                // Vertical taps first; a zero-weight tap is skipped as the
+                // reference's outer-axis pass skips it.
+                const int64_t h0 = ah.index[size_t(2 * oh)], h1 = ah.index[size_t(2 * oh + 1)];
+                const float wh0 = float(ah.weight[size_t(2 * oh)]), wh1 = float(ah.weight[size_t(2 * oh + 1)]);
+                if (widen_first) {
+                    const float* top = widened_row(src, plane * in_h + h0, h0);
+                    if (wh1 == 0 && wh0 == 1) {
+                        std::memcpy(dst, top, size_t(out_w) * sizeof(float));
+                        continue;
+                    }
+                    const float* bottom = widened_row(src, plane * in_h + h1, h1);
+                    if (wh0 == 0 && wh1 == 1) std::memcpy(dst, bottom, size_t(out_w) * sizeof(float));
+                    else vk.blend(size_t(out_w), top, wh0, bottom, wh1, dst);
+                    continue;
+                }
+                const float* line = blended.data();
+                if (wh1 == 0 && wh0 == 1) line = src + h0 * in_w;
+                else if (wh0 == 0 && wh1 == 1) line = src + h1 * in_w;
+                else vk.blend(size_t(in_w), src + h0 * in_w, wh0, src + h1 * in_w, wh1, blended.data());
+                if (width_identity)
+                    std::memcpy(dst, line, size_t(out_w) * sizeof(float));
+                else
+                    vk.gather_blend(size_t(out_w), line, i0.data(), w0.data(), i1.data(), w1.data(), dst);
+            }
+        });
+        return true;
     }
 
     const char* mode_name() const {

@@ -238,6 +238,32 @@ TEST(VectorOps, Normalizations) {
     for (const OpCase& c : cases) check_case(c);
 }
 
+TEST(VectorOps, ResizeImageFastPaths) {
+    using test::attr_string;
+    const Tensor x = random_tensor({2, 3, 9, 11}, -4, 4, 21);
+    const Tensor none;
+    auto scales = [](std::vector<float> s) { return Tensor::from_vector<float>({int64_t(s.size())}, s); };
+    auto sizes = [](std::vector<int64_t> s) { return Tensor::from_vector<int64_t>({int64_t(s.size())}, s); };
+    auto resize = [&](const char* mode, const char* coord, const char* nearest_mode) {
+        return node("Resize", 13, 1,
+                    {attr_string("mode", mode), attr_string("coordinate_transformation_mode", coord),
+                     attr_string("nearest_mode", nearest_mode)});
+    };
+    const std::vector<OpCase> cases = {
+        {"nearest x2 asymmetric floor", resize("nearest", "asymmetric", "floor"), {x, none, scales({1, 1, 2, 2})}, 0, 1},
+        {"nearest down half_pixel", resize("nearest", "half_pixel", "round_prefer_floor"), {x, none, none, sizes({2, 3, 5, 4})}, 0, 1},
+        {"nearest width only", resize("nearest", "half_pixel", "round_prefer_ceil"), {x, none, none, sizes({2, 3, 9, 23})}, 0, 1},
+        {"linear x2 half_pixel", resize("linear", "half_pixel", "floor"), {x, none, scales({1, 1, 2, 2})}, 2e-7, 4},
+        {"linear align_corners odd", resize("linear", "align_corners", "floor"), {x, none, none, sizes({2, 3, 13, 7})}, 2e-7, 4},
+        {"linear pytorch down", resize("linear", "pytorch_half_pixel", "floor"), {x, none, none, sizes({2, 3, 4, 1})}, 2e-7, 4},
+        {"linear height only", resize("linear", "asymmetric", "floor"), {x, none, none, sizes({2, 3, 20, 11})}, 2e-7, 4},
+        {"linear channel axis (reference)", resize("linear", "half_pixel", "floor"), {x, none, none, sizes({2, 5, 9, 11})}, 2e-7, 4},
+        {"Upsample-9 nearest", node("Upsample", 9, 1, {attr_string("mode", "nearest")}), {x, scales({1, 1, 3, 2})}, 0, 1},
+        {"Upsample-9 linear", node("Upsample", 9, 1, {attr_string("mode", "linear")}), {x, scales({1, 1, 2, 3})}, 2e-7, 4},
+    };
+    for (const OpCase& c : cases) check_case(c);
+}
+
 TEST(VectorOps, TransposeFastPathMatchesStridedCopy) {
     struct Case {
         Shape shape;

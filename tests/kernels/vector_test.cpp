@@ -437,6 +437,33 @@ TEST(VectorKernels, LayerNormMatchesReference) {
     }
 }
 
+// ---- resampling rows --------------------------------------------------------------
+
+TEST(VectorKernels, GatherAndBlendMatchScalarLoops) {
+    for (Isa isa : isas_to_test()) {
+        const VectorKernels& t = kernel_table(isa).vector;
+        for (size_t n : kLengths) {
+            const size_t src_len = n / 2 + 3;
+            GuardBuffer<float> src(test_input(src_len, -5, 5, uint32_t(n))), a(test_input(n, -5, 5, 1)),
+                b(test_input(n, -5, 5, 2)), w0(test_input(n, 0, 1, 3, false)), w1(test_input(n, 0, 1, 4, false)), y(n);
+            GuardBuffer<int32_t> i0(n), i1(n);
+            for (size_t i = 0; i < n; ++i) {
+                i0[i] = int32_t((i * 7) % src_len);
+                i1[i] = int32_t(std::min(src_len - 1, size_t(i0[i]) + 1));
+            }
+            t.gather(n, src.data(), i0.data(), y.data());
+            for (size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(y[i], src[size_t(i0[i])])) << isa_name(isa) << " n=" << n;
+            t.blend(n, a.data(), 0.25f, b.data(), 0.75f, y.data());
+            for (size_t i = 0; i < n; ++i)
+                ASSERT_TRUE(is_multiply_add(y[i], b[i], 0.75f, a[i] * 0.25f)) << isa_name(isa) << " n=" << n << " i=" << i;
+            t.gather_blend(n, src.data(), i0.data(), w0.data(), i1.data(), w1.data(), y.data());
+            for (size_t i = 0; i < n; ++i)
+                ASSERT_TRUE(is_multiply_add(y[i], src[size_t(i1[i])], w1[i], src[size_t(i0[i])] * w0[i]))
+                    << isa_name(isa) << " n=" << n << " i=" << i;
+        }
+    }
+}
+
 // ---- transpose ----------------------------------------------------------------
 
 TEST(VectorKernels, TransposeMovesEveryBitPatternToItsPlace) {
