@@ -422,6 +422,8 @@ void conv_winograd_nhwc(const ConvKernels& k, const GemmKernels& gk, const Conv2
                         const float* x, const std::vector<PackedB>& u, const float* bias,
                         float* y, const ConvEpilogue& e, const float* residual,
                         ParallelFor&& parallel_for) {
+    check(winograd_applies(s), "f32 conv: Winograd F(4x4,3x3) needs a 3x3 stride-1 dilation-1 "
+                               "convolution without groups");
     const size_t C = s.in_c, OC = s.out_c;
     const size_t tiles_h = (s.out_h + 3) / 4, tiles_w = (s.out_w + 3) / 4;
     const size_t tiles = s.batch * tiles_h * tiles_w;
