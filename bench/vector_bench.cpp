@@ -296,6 +296,32 @@ void run_resize_op(benchmark::State& state, TransposeShape s, bool linear, Isa i
     set_stream_counters(state, size_t(ctx.out[0].numel()), sizeof(float) + sizeof(float) / 4);
 }
 
+// Add through the op (broadcast driver + vector kernels) in the layouts a
+// conv net produces: same shape, a per-channel bias over NCHW planes, and the
+// same bias over NHWC rows of C, where runs are only C long.
+void run_add_op(benchmark::State& state, Shape a_shape, Shape b_shape, Isa isa) {
+    rt::NodeDef n;
+    n.op_type = "Add";
+    n.opset = 14;
+    n.inputs = {"a", "b"};
+    n.outputs = {"y"};
+    const std::unique_ptr<rt::Op> op = rt::OpRegistry::global().find("Add", 14)(n);
+    OneThread ctx;
+    ctx.table = &kernels::kernel_table(isa);
+    ctx.in = {Tensor::from_vector<float>(a_shape, random_vector(size_t(checked_numel(a_shape)), -1, 1, 9)),
+              Tensor::from_vector<float>(b_shape, random_vector(size_t(checked_numel(b_shape)), -1, 1, 10))};
+    for (const Tensor& t : ctx.in) ctx.in_info.push_back({t.dtype(), t.shape(), &t});
+    ctx.out_info.resize(1);
+    InferOnly infer(ctx);
+    op->infer(infer);
+    ctx.out = {Tensor::zeros(ctx.out_info[0].dtype, ctx.out_info[0].shape)};
+    for (auto _ : state) {
+        op->run(ctx);
+        benchmark::ClobberMemory();
+    }
+    set_stream_counters(state, size_t(ctx.out[0].numel()), 2 * sizeof(float));
+}
+
 std::string shape_name(TransposeShape s) {
     return std::to_string(s.n) + "x" + std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
 }
@@ -310,6 +336,17 @@ const bool registered = [] {
             benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/" + suffix).c_str(), run_transpose_vireo, s, false, isa);
         }
         benchmark::RegisterBenchmark(("BM_Transpose/copy/" + shape_name(s)).c_str(), run_copy, s);
+    }
+    for (Isa isa : available_isas()) {
+        const std::string i = kernels::isa_name(isa);
+        benchmark::RegisterBenchmark(("BM_AddOp/same/" + i + "/1x64x56x56").c_str(), run_add_op,
+                                     Shape{1, 64, 56, 56}, Shape{1, 64, 56, 56}, isa);
+        benchmark::RegisterBenchmark(("BM_AddOp/bias_nchw/" + i + "/1x64x56x56").c_str(), run_add_op,
+                                     Shape{1, 64, 56, 56}, Shape{64, 1, 1}, isa);
+        benchmark::RegisterBenchmark(("BM_AddOp/bias_nhwc/" + i + "/1x56x56x64").c_str(), run_add_op,
+                                     Shape{1, 56, 56, 64}, Shape{64}, isa);
+        benchmark::RegisterBenchmark(("BM_AddOp/bias_nhwc/" + i + "/1x56x56x24").c_str(), run_add_op,
+                                     Shape{1, 56, 56, 24}, Shape{24}, isa);
     }
     for (TransposeShape s : {TransposeShape{1, 256, 20, 20}, TransposeShape{1, 64, 56, 56}}) {
         benchmark::RegisterBenchmark(("BM_Resize/nearest2x/ref/" + shape_name(s)).c_str(), run_resize_ref, s, false);

@@ -88,21 +88,42 @@ void run_broadcast(const RunContext& ctx, const Shape& a_shape, const A* a, cons
 // with both operands broadcast is one value, filled).
 void vector_broadcast(const ref::BroadcastLayout<2>& layout, const float* a, const float* b, float* out,
                       int64_t begin, int64_t end, const kernels::BinaryKernel& k) {
-    ref::for_each_broadcast_run(layout, begin, end, [&](const auto& off, const auto& step, int64_t o, int64_t n) {
-        const float* pa = a + off[0];
-        const float* pb = b + off[1];
-        float* po = out + o;
-        if (step[0] && step[1]) {
+    auto run = [&](const float* pa, int64_t step_a, const float* pb, int64_t step_b, float* po, int64_t n) {
+        if (step_a && step_b) {
             k.vv(size_t(n), pa, pb, po);
-        } else if (step[0]) {
+        } else if (step_a) {
             k.vs(size_t(n), pa, *pb, po);
-        } else if (step[1]) {
+        } else if (step_b) {
             k.sv(size_t(n), *pa, pb, po);
         } else {
             float v;
             k.vs(1, pa, *pb, &v);
             std::fill(po, po + n, v);
         }
+    };
+    if (layout.dims.size() == 2) {
+        // [rows, inner] (a bias over channels-last rows, or over NCHW planes
+        // with the batch merged away): short runs are common, so skip the
+        // general odometer and step the two offsets directly.
+        const int64_t inner = layout.dims[1];
+        const int64_t sa = layout.strides[0][0], sb = layout.strides[1][0];
+        const int64_t ia = layout.strides[0][1], ib = layout.strides[1][1];
+        int64_t pos = begin % inner;
+        const float* pa = a + begin / inner * sa + pos * ia;
+        const float* pb = b + begin / inner * sb + pos * ib;
+        for (int64_t o = begin; o < end;) {
+            const int64_t n = std::min(inner - pos, end - o);
+            run(pa, ia, pb, ib, out + o, n);
+            o += n;
+            // On to the start of the next row.
+            pa += sa - pos * ia;
+            pb += sb - pos * ib;
+            pos = 0;
+        }
+        return;
+    }
+    ref::for_each_broadcast_run(layout, begin, end, [&](const auto& off, const auto& step, int64_t o, int64_t n) {
+        run(a + off[0], step[0], b + off[1], step[1], out + o, n);
     });
 }
 
