@@ -284,6 +284,9 @@ void init_gemm_avx512(GemmKernels& t) {
     t.pack_a = &pack_a;
     t.mr = kMr;
     t.nr = kNr;
+    // A panel 14 × 384 (21 KiB, L1), B block 384 × 512 (768 KiB, L2). kc 256
+    // to 768, mc 112 or 224 and nc 256 or 512 all measured within noise of
+    // each other at 1024³.
     t.kc = 384;
     t.mc = 112;
     t.nc = 512;

@@ -16,19 +16,33 @@ namespace {
 constexpr size_t kMr = 4;
 constexpr size_t kNr = 8;
 
-float activate(float v, const GemmEpilogue& ep) {
+// The activation over a row segment, one switch per segment rather than per
+// element so the loops stay simple enough to vectorize.
+void activate(float* v, size_t n, const GemmEpilogue& ep) {
     switch (ep.activation) {
-        case GemmActivation::None: return v;
-        case GemmActivation::Relu: return std::max(v, 0.0f);
-        case GemmActivation::Clip: return std::min(std::max(v, ep.alpha), ep.beta);
-        case GemmActivation::LeakyRelu: return v >= 0.0f ? v : ep.alpha * v;
-        case GemmActivation::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
-        case GemmActivation::SiLU: return v / (1.0f + std::exp(-v));
-        case GemmActivation::HardSigmoid: return std::max(0.0f, std::min(1.0f, ep.alpha * v + ep.beta));
+        case GemmActivation::None: return;
+        case GemmActivation::Relu:
+            for (size_t j = 0; j < n; ++j) v[j] = v[j] < 0.0f ? 0.0f : v[j];
+            return;
+        case GemmActivation::Clip:
+            for (size_t j = 0; j < n; ++j) v[j] = std::min(std::max(v[j], ep.alpha), ep.beta);
+            return;
+        case GemmActivation::LeakyRelu:
+            for (size_t j = 0; j < n; ++j) v[j] = v[j] >= 0.0f ? v[j] : ep.alpha * v[j];
+            return;
+        case GemmActivation::Sigmoid:
+            for (size_t j = 0; j < n; ++j) v[j] = 1.0f / (1.0f + std::exp(-v[j]));
+            return;
+        case GemmActivation::SiLU:
+            for (size_t j = 0; j < n; ++j) v[j] = v[j] / (1.0f + std::exp(-v[j]));
+            return;
+        case GemmActivation::HardSigmoid:
+            for (size_t j = 0; j < n; ++j) v[j] = std::max(0.0f, std::min(1.0f, ep.alpha * v[j] + ep.beta));
+            return;
         case GemmActivation::HardSwish:
-            return v * std::max(0.0f, std::min(1.0f, v * (1.0f / 6.0f) + 0.5f));
+            for (size_t j = 0; j < n; ++j) v[j] *= std::max(0.0f, std::min(1.0f, v[j] * (1.0f / 6.0f) + 0.5f));
+            return;
     }
-    return v;
 }
 
 // Stores one finished row segment of the tile, applying the epilogue on the
@@ -40,16 +54,19 @@ void store_row(const float* acc, size_t r, size_t nr, const GemmTile& t) {
         std::memcpy(c, acc, nr * sizeof(float));
         return;
     }
+    float v[kNr];
+    for (size_t j = 0; j < nr; ++j) v[j] = acc[j] * ep->scale;
+    if (ep->bias_kind == GemmBias::PerColumn)
+        for (size_t j = 0; j < nr; ++j) v[j] += t.bias[j];
+    if (ep->bias_kind == GemmBias::PerRow)
+        for (size_t j = 0; j < nr; ++j) v[j] += t.bias[r];
     const float* res = t.residual ? t.residual + r * ep->ld_residual : nullptr;
-    for (size_t j = 0; j < nr; ++j) {
-        float v = acc[j] * ep->scale;
-        if (ep->bias_kind == GemmBias::PerColumn) v += t.bias[j];
-        if (ep->bias_kind == GemmBias::PerRow) v += t.bias[r];
-        if (res && ep->residual_before_activation) v += res[j];
-        v = activate(v, *ep);
-        if (res && !ep->residual_before_activation) v += res[j];
-        c[j] = v;
-    }
+    if (res && ep->residual_before_activation)
+        for (size_t j = 0; j < nr; ++j) v[j] += res[j];
+    activate(v, nr, *ep);
+    if (res && !ep->residual_before_activation)
+        for (size_t j = 0; j < nr; ++j) v[j] += res[j];
+    std::memcpy(c, v, nr * sizeof(float));
 }
 
 template <size_t ROWS>
