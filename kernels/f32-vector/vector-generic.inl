@@ -300,11 +300,22 @@ VIREO_UNARY(CeluOp, {
 })
 #undef VIREO_UNARY
 
+// Elements before y reaches a full-vector boundary. Streaming kernels do those
+// first (as a partial vector) so the rest store whole cache-line halves or
+// lines instead of splitting every other store across two lines.
+template <class V>
+size_t head_to_alignment(const float* y, size_t n) {
+    constexpr size_t kBytes = V::kWidth * sizeof(float);
+    const size_t head = (kBytes - reinterpret_cast<uintptr_t>(y) % kBytes) % kBytes / sizeof(float);
+    return head < n ? head : 0;
+}
+
 template <class V, template <class> class Op>
 void unary_kernel(size_t n, const float* x, float* y, const UnaryParams& params) {
     constexpr size_t W = V::kWidth;
     const Op<V> op(params);
-    size_t i = 0;
+    size_t i = head_to_alignment<V>(y, n);
+    if (i) V::store_partial(y, op(V::load_partial(x, i)), i);
     // Two independent vectors per iteration; both are loaded before either is
     // stored, which also keeps in-place calls (y == x) correct.
     for (; i + 2 * W <= n; i += 2 * W) {
@@ -354,7 +365,8 @@ struct MinOp {
 template <class V, template <class> class Op, class LoadA, class LoadB>
 inline void binary_loop(size_t n, float* y, const LoadA& load_a, const LoadB& load_b) {
     constexpr size_t W = V::kWidth;
-    size_t i = 0;
+    size_t i = head_to_alignment<V>(y, n);
+    if (i) V::store_partial(y, Op<V>::apply(load_a(0, i), load_b(0, i)), i);
     for (; i + 2 * W <= n; i += 2 * W) {
         const auto r0 = Op<V>::apply(load_a(i), load_b(i));
         const auto r1 = Op<V>::apply(load_a(i + W), load_b(i + W));
