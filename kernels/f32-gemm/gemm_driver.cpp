@@ -1,17 +1,19 @@
 // vireo — f32 GEMM driver (portable; baseline flags).
 //
-// Loop nest of one task (an mc × nc block of C), in the BLIS order transposed
-// for row-major C, whose vectors run along N:
+// Loop nest of one task (an mc-row block of C, over all of N or an nc slice),
+// in the BLIS order transposed for row-major C, whose vectors run along N:
 //
-//   for each K block (kb ≈ kc)          B block kb × nc stays in L2
-//     for each MR-row A panel            packed into an L1-resident buffer
-//       for each NR-column B panel       streamed from L2
-//         micro-kernel: MR×NR tile of C, accumulating over the K block
+//   for each K block (kb ≈ kc; none for a narrow B that fits L2)
+//     for each B block of nc columns      kb × nc, stays in L2
+//       for each MR-row A panel           packed on the first B block, in L1
+//         for each NR-column B panel      streamed from L2
+//           micro-kernel: MR×NR tile of C, accumulating over the K block
 //
-// A is packed one panel at a time, right before use, so the panel is still in
-// L1 while the micro-kernel sweeps the B block. B is packed for the whole K once
-// (PackedB, or per call in gemm()), so a K block of a panel is a contiguous
-// slice and every task shares one copy.
+// A is packed once per task and K block, a panel at a time right before its
+// first use, while the source of the panel two ahead is prefetched (by the
+// micro-kernel itself when those rows are contiguous). B is packed for the
+// whole K once (PackedB, or per call in gemm()), so a K block of a panel is a
+// contiguous slice and every task shares one copy.
 #include "kernels/f32-gemm/gemm_driver.hpp"
 
 #include <algorithm>
@@ -25,14 +27,16 @@ namespace vireo::kernels {
 
 namespace {
 
+// Sanity bounds on a kernel table entry.
 constexpr size_t kMaxMr = 16;
+constexpr size_t kMaxKc = 1024;
 // How many A panels ahead of the one computing the source rows are prefetched:
 // with a narrow N the sweep of one panel is too short to cover the latency.
 constexpr size_t kPrefetchPanels = 2;
-// Largest B (all of K × N) a product runs without K blocking: half an L2.
+// Largest B (all of K × N) a product runs without K blocking (up to 2·kc):
+// half the L2 of this generation of cores.
 constexpr size_t kWholeKBytes = size_t(1) << 20;
 constexpr size_t kLineFloats = 64 / sizeof(float);
-constexpr size_t kMaxKc = 1024 - 16;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }

@@ -5,7 +5,8 @@
 //
 // How the work is cut (see gemm_driver.cpp for the why):
 //   * B lives in NR-column panels spanning all of K (PackedB), packed once for
-//     weights or once per call for dynamic operands.
+//     weights or once per call for dynamic operands, unless A has so few rows
+//     that reading a row-major B in place is cheaper (gemm_prefers_unpacked_b).
 //   * C is split into tasks of up to mc rows × (nc or all) columns. A task walks
 //     K in blocks of ~kc; for each it packs its rows of A once (MR-row panels),
 //     then sweeps every A panel (L1) across one B block (kc × nc, L2) at a time.
