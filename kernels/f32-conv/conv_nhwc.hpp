@@ -250,7 +250,8 @@ inline void im2col_pack_a(const void* ctx, size_t m0, size_t rows, size_t k0, si
     s.interior_cols(lo, hi);
     auto zero = [&](size_t r0, size_t r1, size_t ka, size_t kb) {
         if (r0 < r1)
-            for (size_t k = ka; k < kb; ++k) std::fill(dst + (k - k0) * mr + r0, dst + (k - k0) * mr + r1, 0.0f);
+            for (size_t k = ka; k < kb; ++k)
+                std::fill(dst + (k - k0) * mr + r0, dst + (k - k0) * mr + r1, 0.0f);
     };
     // Pixels [ow0, ow0 + count) (panel rows from r0), columns [ka, kb) within
     // kernel row kh, whose input row ih is inside the image: tap by tap.

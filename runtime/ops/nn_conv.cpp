@@ -397,6 +397,8 @@ public:
           output_shape_(n.get_ints("output_shape")),
           has_output_shape_(n.has("output_shape")),
           opset_(n.opset) {
+        // Only Conv has an NHWC form; a pass must leave ConvTranspose in NCHW.
+        check(n.layout == Layout::NCHW, "ConvTranspose: the NHWC layout is not supported");
         for (int64_t v : output_padding_)
             check(v >= 0, "ConvTranspose: output_padding must be non-negative, got ", v);
         for (int64_t v : output_shape_)
