@@ -167,13 +167,14 @@ PackedB pack_b(const GemmKernels& kernels, const float* B, size_t ldb, bool tran
 bool gemm_prefers_unpacked_b(const GemmKernels& kernels, size_t M, size_t N, size_t K, size_t ldb) {
     (void)N;
     (void)K;
-    // Within one M block of tasks each B block is fetched once and then reused
-    // from L2 by every A panel, as a packed one would be, so the copy is pure
-    // overhead (measured: 49×512×4608 1.4× faster in place). Past that, or when
-    // B's rows are a multiple of 4 KiB apart (every row in the same cache sets),
-    // a packed copy wins once there are more than a couple of A panels.
+    // Within a couple of M blocks each B block is fetched once per block and
+    // then reused from L2 by every A panel, as a packed one would be, so a
+    // copy costs more than it saves (measured: 49×512×4608 1.4× and
+    // 196×256×2304 1.1× faster in place, 400×1000×1000 1.1× slower). When B's
+    // rows are a multiple of 4 KiB apart (all in the same cache sets) a packed
+    // copy wins as soon as there are more than a couple of A panels.
     const bool aliasing_rows = ldb % 1024 == 0;
-    return M <= (aliasing_rows ? 2 * kernels.mr : kernels.mc);
+    return M <= (aliasing_rows ? 2 * kernels.mr : 2 * kernels.mc);
 }
 
 GemmPlan plan_gemm(const GemmKernels& kernels, size_t M, size_t N, size_t K) {
