@@ -30,7 +30,8 @@ constexpr size_t kPrefetchK = 8;
 // relative), then 2^n built in the exponent field, which needs n to be a
 // normal exponent: results below e^-87 flush to 0 and above e^88 to +inf, so
 // the sigmoid saturates to exactly 0 and 1 as the AVX-512 version does.
-// Measured max relative error over [-87, 88]: ~2e-7 (test: gemm_test.cpp).
+// The sigmoid and SiLU built on it measure <= 2.7e-7 max relative error over
+// [-87, 87] (gemm_test.cpp, SigmoidEpilogueAccuracy).
 __m256 exp_ps(__m256 x) {
     const __m256 log2e = _mm256_set1_ps(1.44269504088896341f);
     const __m256 ln2_hi = _mm256_set1_ps(0.693145751953125f);

@@ -33,7 +33,8 @@ constexpr size_t kPrefetchK = 8;
 // e^x for the sigmoid family. Cody–Waite reduction x = n·ln2 + r, |r| <= ln2/2,
 // a degree-6 Taylor polynomial in r (truncation error r^7/7! <= 1.2e-7
 // relative), then scalef for 2^n, which saturates to 0 / +inf by itself.
-// Measured max relative error over [-87, 88]: ~2e-7 (test: gemm_test.cpp).
+// The sigmoid and SiLU built on it measure <= 2.7e-7 max relative error over
+// [-87, 87] (gemm_test.cpp, SigmoidEpilogueAccuracy).
 __m512 exp_ps(__m512 x) {
     const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
     const __m512 ln2_hi = _mm512_set1_ps(0.693145751953125f);

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
@@ -446,7 +447,9 @@ TEST(F32Gemm, SigmoidEpilogueAccuracy) {
                 }
             }
             EXPECT_LE(worst, 1e-6) << activation_name(act);
-            RecordProperty(std::string(kernels::isa_name(isa)) + "_" + activation_name(act) + "_max_rel_error", std::to_string(worst));
+            char text[32];
+            std::snprintf(text, sizeof text, "%.3g", worst);
+            RecordProperty(std::string(kernels::isa_name(isa)) + "_" + activation_name(act) + "_max_rel_error", text);
         }
     }
 }
