@@ -87,7 +87,7 @@ using GemmMicroKernel = void (*)(size_t kc, const float* a, const float* b, size
 using GemmPackAKernel = void (*)(const float* a, size_t lda, size_t rows, size_t kc, float* dst);
 
 struct GemmKernels {
-    const char* name = nullptr;  // e.g. "f32-gemm-12x32-avx512"
+    const char* name = nullptr;  // e.g. "f32-gemm-14x32-avx512"
     GemmMicroKernel ukernel = nullptr;
     GemmPackAKernel pack_a = nullptr;  // a transpose: worth its own SIMD code
     size_t mr = 0, nr = 0;  // register tile
