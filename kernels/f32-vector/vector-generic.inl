@@ -22,9 +22,9 @@
 // Transcendental functions follow one pattern: reduce the argument exactly
 // (Cody-Waite), evaluate a minimax polynomial fitted with a Remez exchange for
 // relative error, and rebuild the result with scale(), which rounds once even
-// when the result is subnormal. The coefficients were fitted for this file
-// (tools are in the commit message); each function's measured error is in
-// README.md and tests/kernels/activation_accuracy_test.cpp.
+// when the result is subnormal. The coefficients were fitted for this file by
+// fit_polynomials.py (next to it); each function's measured error, rounding
+// included, is in tests/kernels/activation_accuracy_test.cpp and README.md.
 
 // ---- coefficients -----------------------------------------------------------
 
