@@ -2,7 +2,9 @@
 // per ISA, on the convolution layers of ResNet-50 and MobileNetV2, and the
 // NHWC pools.
 //
-// Names: BM_VireoConv/<isa>/<layer> (depthwise kernels or GEMM + im2col),
+// Names: BM_VireoConv/<isa>/<layer> (depthwise kernels, the direct kernel for
+// few input channels, or GEMM + im2col), BM_VireoConvGemm/<isa>/<layer> (the
+// GEMM path where the direct kernel would be chosen),
 // BM_VireoConvWinograd/<isa>/<layer> (3×3 stride-1 layers through Winograd
 // F(4×4, 3×3)), BM_VireoPool/<isa>/<layer>. Weights are
 // packed outside the timed loop (as Op::prepare() does once per session);
@@ -85,7 +87,9 @@ ref::WindowGeometry geometry(int64_t hw, int64_t kernel, int64_t stride, int64_t
     return g;
 }
 
-void run_conv(benchmark::State& state, Isa isa, ConvLayer l, bool winograd) {
+enum class Algo { Auto, Winograd, Gemm };
+
+void run_conv(benchmark::State& state, Isa isa, ConvLayer l, Algo algo) {
     const auto& kt = kernels::kernel_table(isa);
     const ref::WindowGeometry g = geometry(l.hw, l.kernel, l.stride, l.pad);
     const kernels::Conv2d s = kernels::Conv2d::from(g, 1, l.in_c, l.out_c, l.group);
@@ -96,7 +100,15 @@ void run_conv(benchmark::State& state, Isa isa, ConvLayer l, bool winograd) {
     std::vector<float> y(s.out_h * s.out_w * s.out_c);
     kernels::ConvEpilogue relu;  // as the networks run them: bias + ReLU fused
     relu.act = kernels::ConvActivation::Relu;
-    if (winograd) {
+    if (algo == Algo::Auto && kernels::direct_applies(kt.conv, s.in_c, s.group, s.kernel_w, s.dilation_w)) {
+        const auto packed = kernels::pack_direct_weights(kt.conv, w.data(), b.data(), s.out_c, s.in_c,
+                                                         s.kernel_h, s.kernel_w);
+        for (auto _ : state) {
+            kernels::conv_direct_nhwc(kt.conv, s, x.data(), packed, y.data(), relu, nullptr, Serial{});
+            benchmark::ClobberMemory();
+        }
+        state.SetLabel("direct");
+    } else if (algo == Algo::Winograd) {
         const auto packed = kernels::pack_winograd_weights(kt.gemm, w.data(), s.out_c, s.in_c);
         for (auto _ : state) {
             kernels::conv_winograd_nhwc(kt.conv, kt.gemm, s, x.data(), packed, b.data(), y.data(),
@@ -165,11 +177,17 @@ const bool registered = [] {
     for (Isa isa : available_isas()) {
         const std::string prefix = std::string("/") + kernels::isa_name(isa) + "/";
         for (const ConvLayer& l : kLayers) {
-            benchmark::RegisterBenchmark(("BM_VireoConv" + prefix + l.name).c_str(), run_conv, isa, l, false)
+            benchmark::RegisterBenchmark(("BM_VireoConv" + prefix + l.name).c_str(), run_conv, isa, l,
+                                         Algo::Auto)
                 ->Unit(benchmark::kMicrosecond);
+            if (kernels::direct_applies(kernels::kernel_table(isa).conv, size_t(l.in_c), size_t(l.group),
+                                        size_t(l.kernel), 1))
+                benchmark::RegisterBenchmark(("BM_VireoConvGemm" + prefix + l.name).c_str(), run_conv,
+                                             isa, l, Algo::Gemm)
+                    ->Unit(benchmark::kMicrosecond);
             if (l.kernel == 3 && l.stride == 1 && l.group == 1)
                 benchmark::RegisterBenchmark(("BM_VireoConvWinograd" + prefix + l.name).c_str(), run_conv,
-                                             isa, l, true)
+                                             isa, l, Algo::Winograd)
                     ->Unit(benchmark::kMicrosecond);
         }
         for (const PoolLayer& l : kPools)

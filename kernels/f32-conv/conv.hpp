@@ -62,6 +62,19 @@ using WinogradOutputFn = void (*)(size_t channels, const float* m, size_t m_stri
                                   const float* bias, float* const* output, size_t rows,
                                   size_t cols, float out_min, float out_max);
 
+// Direct convolution tile, for convolutions whose taps along a kernel row are
+// consecutive input floats (no groups, no horizontal dilation): the implicit
+// GEMM with A read in place instead of packed, for layers with few input
+// channels (network stems), where packing A costs as much as the product.
+//   out[r·ldc + j] = clamp(bias[j] + Σ_i Σ_{k < row_len} a[i][r·a_stride + k]·b[i][k·NR + j])
+// for r < mr <= conv_direct_mr, j < nr <= NR = conv_direct_nr (columns >= nr
+// are computed from zero-padded b and bias, and not stored). i runs over the
+// kernel rows given; a[i] and b[i] are that row's input and packed weights.
+using ConvDirectFn = void (*)(size_t kernel_rows, const float* const* a, const float* const* b,
+                              size_t row_len, size_t a_stride, size_t mr, size_t nr,
+                              const float* bias, float* out, size_t ldc, float out_min,
+                              float out_max);
+
 struct ConvKernels {
     // Depthwise convolution: unrolled for 3×3 (taps == 9) and 5×5 (taps == 25),
     // and any tap count.
@@ -74,6 +87,9 @@ struct ConvKernels {
     GlobalPoolFn global_max_pool = nullptr;
     WinogradInputFn winograd_f43_input = nullptr;
     WinogradOutputFn winograd_f43_output = nullptr;
+    // Null where the ISA has none (scalar): callers use the GEMM path.
+    ConvDirectFn conv_direct = nullptr;
+    size_t conv_direct_mr = 0, conv_direct_nr = 0;
 };
 
 void init_conv_scalar(ConvKernels& t);

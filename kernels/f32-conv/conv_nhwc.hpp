@@ -9,7 +9,8 @@
 //     (pooling);
 //   * everything else: a GEMM per group whose A panels are gathered from the
 //     input (implicit im2col), split by the GEMM's own tasks;
-//   * 3×3 stride-1 without groups, when it pays: Winograd F(4×4, 3×3).
+//   * 3×3 stride-1 without groups, when it pays: Winograd F(4×4, 3×3);
+//   * few input channels (stems): a direct kernel reading the input in place.
 // No task shares a reduction with another and every split is a function of
 // the shapes, so results are bitwise identical for any thread count.
 //
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -349,6 +351,106 @@ void conv_gemm_nhwc(const GemmKernels& gk, const Conv2d& s, const float* x,
                            size_t(i1 - i0), false);
         });
     }
+}
+
+// ---------------------------------------------------------------------------
+// Direct convolution for few input channels (network stems)
+//
+// With C = 3 the GEMM's K is a few hundred and an MR-row A panel is a
+// transpose of short overlapping rows: packing it costs about half as much as
+// the product (7×7/2 stem). The direct kernel reads A in place instead. Each
+// output row copies the input rows its kernel rows read into zero-padded
+// buffers, so every output pixel is an interior one: the KW taps of a kernel
+// row are then KW·C consecutive floats, and a kernel row in the vertical
+// padding is simply left out of the sum.
+
+// Where the direct kernel beats GEMM + im2col (measured on AVX-512): few input
+// channels, and kernel rows long enough to amortize a tile's loads and stores
+// (the 7×7 stem's 21 floats: 17% faster; MobileNetV2's 3×3 stem's 9: 8% slower).
+constexpr size_t kDirectMaxChannels = 8;
+constexpr size_t kDirectMinRow = 16;
+
+inline bool direct_applies(const ConvKernels& k, size_t in_c, size_t group, size_t kernel_w,
+                           size_t dilation_w) {
+    return k.conv_direct && group == 1 && dilation_w == 1 && in_c <= kDirectMaxChannels &&
+           kernel_w * in_c >= kDirectMinRow;
+}
+
+// Weights as NR-column panels, [panel][kernel row i][(j, c)][NR], zero past
+// out_c, and the bias padded the same way.
+struct DirectWeights {
+    std::vector<float> b, bias;
+    size_t nr = 0, panels = 0, row_len = 0, kernel_h = 0;
+};
+
+inline DirectWeights pack_direct_weights(const ConvKernels& k, const float* w, const float* bias,
+                                         size_t out_c, size_t in_c, size_t kernel_h,
+                                         size_t kernel_w) {
+    DirectWeights d;
+    d.nr = k.conv_direct_nr;
+    d.panels = (out_c + d.nr - 1) / d.nr;
+    d.row_len = kernel_w * in_c;
+    d.kernel_h = kernel_h;
+    const size_t K = kernel_h * d.row_len;
+    d.b.assign(d.panels * K * d.nr, 0.0f);
+    d.bias.assign(d.panels * d.nr, 0.0f);
+    for (size_t oc = 0; oc < out_c; ++oc) {
+        const size_t p = oc / d.nr, j = oc % d.nr;
+        d.bias[oc] = bias ? bias[oc] : 0.0f;
+        for (size_t i = 0; i < kernel_h; ++i)
+            for (size_t kw = 0; kw < kernel_w; ++kw)
+                for (size_t c = 0; c < in_c; ++c)
+                    d.b[(p * K + i * d.row_len + kw * in_c + c) * d.nr + j] =
+                        w[((oc * in_c + c) * kernel_h + i) * kernel_w + kw];
+    }
+    return d;
+}
+
+template <class ParallelFor>
+void conv_direct_nhwc(const ConvKernels& k, const Conv2d& s, const float* x,
+                      const DirectWeights& d, float* y, const ConvEpilogue& e,
+                      const float* residual, ParallelFor&& parallel_for) {
+    check(k.conv_direct && s.group == 1 && s.dilation_w == 1 && d.kernel_h == s.kernel_h &&
+              d.row_len == s.kernel_w * s.in_c,
+          "f32 conv: the direct kernel does not apply to this convolution");
+    if (s.rows() == 0 || s.out_c == 0) return;
+    const size_t C = s.in_c, OC = s.out_c, mr = k.conv_direct_mr, K = s.kernel_h * d.row_len;
+    // Padded row: the image at [pad_left, pad_left + in_w), zeros around it.
+    const size_t padded_w = std::max(s.pad_left + s.in_w, (s.out_w - 1) * s.stride_w + s.kernel_w);
+    const float out_min = e.clamp_min(), out_max = e.clamp_max();
+    const size_t row_out = s.out_w * OC;
+    parallel_for(int64_t(s.rows()), row_grain(row_out * K), [&](int64_t r0, int64_t r1) {
+        std::vector<float> rows(s.kernel_h * padded_w * C, 0.0f);
+        std::vector<const float*> a(s.kernel_h), a_at(s.kernel_h), b_at(s.kernel_h);
+        std::vector<size_t> used(s.kernel_h);  // kernel rows inside the image
+        for (size_t r = size_t(r0); r < size_t(r1); ++r) {
+            const size_t n = r / s.out_h, oh = r % s.out_h;
+            size_t valid = 0;
+            for (size_t i = 0; i < s.kernel_h; ++i) {
+                const ptrdiff_t ih = s.input_row(oh, i);
+                if (ih < 0) continue;
+                float* slot = rows.data() + i * padded_w * C;
+                std::memcpy(slot + s.pad_left * C, x + ((n * s.in_h + size_t(ih)) * s.in_w) * C,
+                            s.in_w * C * sizeof(float));
+                a[valid] = slot;
+                used[valid++] = i;
+            }
+            float* yrow = y + r * row_out;
+            for (size_t ow = 0; ow < s.out_w; ow += mr) {
+                const size_t m = std::min(mr, s.out_w - ow);
+                for (size_t v = 0; v < valid; ++v) a_at[v] = a[v] + ow * s.stride_w * C;
+                for (size_t p = 0; p < d.panels; ++p) {
+                    for (size_t v = 0; v < valid; ++v)
+                        b_at[v] = d.b.data() + (p * K + used[v] * d.row_len) * d.nr;
+                    k.conv_direct(valid, a_at.data(), b_at.data(), d.row_len, s.stride_w * C, m,
+                                  std::min(d.nr, OC - p * d.nr), d.bias.data() + p * d.nr,
+                                  yrow + ow * OC + p * d.nr, OC, out_min, out_max);
+                }
+            }
+            if (e.needs_pass())
+                apply_epilogue(e, yrow, residual ? residual + r * row_out : nullptr, row_out, true);
+        }
+    });
 }
 
 // ---------------------------------------------------------------------------

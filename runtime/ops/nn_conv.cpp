@@ -9,8 +9,9 @@
 //
 // Conv nodes a layout pass marked NHWC (float32, two spatial axes) take the
 // channels-last fast path instead (kernels/f32-conv/conv_nhwc.hpp): depthwise
-// kernels, Winograd F(4×4, 3×3) or GEMM with implicit im2col, chosen from the
-// weights and packed once per session in prepare(). NHWC nodes of another type
+// kernels, a direct kernel for few input channels, Winograd F(4×4, 3×3) or GEMM
+// with implicit im2col, chosen from the weights and packed once per session in
+// prepare(). NHWC nodes of another type
 // or rank run the reference on transposed copies. A fused epilogue (activation,
 // residual) is applied in both layouts.
 #include <algorithm>
@@ -138,11 +139,12 @@ kernels::ConvEpilogue conv_epilogue(const FusedEpilogue& f) {
 
 // Weights of an NHWC float32 2-D Conv, packed for one ISA's kernels.
 struct ConvPacked final : OpState {
-    enum class Algo { Reference, Depthwise, Gemm, Winograd } algo = Algo::Reference;
+    enum class Algo { Reference, Depthwise, Gemm, Winograd, Direct } algo = Algo::Reference;
     kernels::Isa isa = kernels::Isa::Scalar;
     std::vector<float> depthwise;        // pack_dwconv_weights layout
     std::vector<kernels::PackedB> gemm;  // pack_conv_weights: one B per group
     std::vector<kernels::PackedB> winograd;  // pack_winograd_weights: one U per ξ
+    kernels::DirectWeights direct;           // pack_direct_weights
 };
 
 class ConvOp final : public Op {
@@ -243,6 +245,12 @@ private:
             s->algo = ConvPacked::Algo::Depthwise;
             s->depthwise = kernels::pack_dwconv_weights(w.data<float>(), b ? b->data<float>() : nullptr,
                                                         size_t(oc), size_t(taps));
+        } else if (kernels::direct_applies(k.conv, size_t(icg), size_t(group), size_t(w.dim(3)),
+                                           attrs_.dilations.empty() ? 1 : size_t(attrs_.dilations.back()))) {
+            s->algo = ConvPacked::Algo::Direct;
+            s->direct = kernels::pack_direct_weights(k.conv, w.data<float>(), b ? b->data<float>() : nullptr,
+                                                     size_t(oc), size_t(icg), size_t(w.dim(2)),
+                                                     size_t(w.dim(3)));
         } else if (winograd_fits(w) && kernels::winograd_preferred(size_t(icg), size_t(oc))) {
             s->algo = ConvPacked::Algo::Winograd;
             s->winograd = kernels::pack_winograd_weights(k.gemm, w.data<float>(), size_t(oc), size_t(icg));
@@ -282,6 +290,9 @@ private:
             case ConvPacked::Algo::Winograd:
                 kernels::conv_winograd_nhwc(k, ctx.kernels().gemm, s, x, packed.winograd, bias, y, e,
                                             residual, executor(ctx));
+                break;
+            case ConvPacked::Algo::Direct:
+                kernels::conv_direct_nhwc(k, s, x, packed.direct, y, e, residual, executor(ctx));
                 break;
             case ConvPacked::Algo::Reference: break;
         }

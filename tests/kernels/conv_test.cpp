@@ -131,7 +131,7 @@ Expected reference(const Case& k, const ref::WindowGeometry& g, const std::vecto
     return out;
 }
 
-enum class Path { Depthwise, Gemm, Winograd };
+enum class Path { Depthwise, Gemm, Winograd, Direct };
 
 // Runs the NHWC driver for one ISA; output in a guard buffer.
 template <class Exec>
@@ -150,6 +150,9 @@ std::vector<float> run_nhwc(Path path, const kernels::KernelTable& kt, const Cas
     if (path == Path::Depthwise) {
         const auto packed = kernels::pack_dwconv_weights(w.data(), bias, k.oc, k.kh * k.kw);
         kernels::dwconv_nhwc(kt.conv, s, x.data(), packed.data(), y.data(), e, res, exec);
+    } else if (path == Path::Direct) {
+        const auto packed = kernels::pack_direct_weights(kt.conv, w.data(), bias, k.oc, k.c, k.kh, k.kw);
+        kernels::conv_direct_nhwc(kt.conv, s, x.data(), packed, y.data(), e, res, exec);
     } else if (path == Path::Winograd) {
         const auto packed = kernels::pack_winograd_weights(kt.gemm, w.data(), k.oc, k.c);
         kernels::conv_winograd_nhwc(kt.conv, kt.gemm, s, x.data(), packed, bias, y.data(), e, res, exec);
@@ -177,6 +180,7 @@ double check_case(Path path, const Case& k, const ConvEpilogue& e = {}, bool wit
     for (Isa isa : isas()) {
         SCOPED_TRACE(std::string(kernels::isa_name(isa)) + " " + k.name());
         const auto& kt = kernels::kernel_table(isa);
+        if (path == Path::Direct && !kt.conv.conv_direct) continue;  // AVX-512 only
         const auto got =
             run_nhwc(path, kt, k, g, x, w, b, e, e.has_residual ? &residual : nullptr, Serial{});
         EXPECT_EQ(got.size(), want.y.size());
@@ -309,10 +313,32 @@ TEST(ConvNhwc, WinogradErrorIsBounded) {
     std::printf("[          ] Winograd F(4x4,3x3): worst |err| / sum|x*w| = %.2e\n", worst);
 }
 
+// ---------------------------------------------------------------- direct
+
+TEST(ConvNhwc, DirectMatchesReference) {
+    // Tile rows MR (12 on AVX-512, 6 on AVX2) ± 1 along the output width;
+    // out_c below, at and above the two-vector tile; vertical padding rows
+    // dropped from the sum; strides, asymmetric pads, batch.
+    const Case cases[] = {
+        {1, 3, 29, 29, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1},       // the stem, small
+        {2, 3, 13, 25, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},       // MobileNetV2's stem, OW = 13
+        {1, 1, 9, 12, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},         // OW = 12, OC = 5
+        {1, 4, 8, 11, 33, 5, 5, 1, 1, 1, 1, 2, 0, 1, 2, 1},        // OW = 9 + tail, OC = 33
+        {1, 8, 7, 7, 17, 3, 3, 1, 3, 2, 1, 2, 1, 2, 1, 1},         // vertical dilation, stride 3
+        {1, 2, 5, 6, 48, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1},         // 1x1
+        {1, 3, 3, 4, 16, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 1},         // more padding than image
+    };
+    for (const Case& k : cases) check_case(Path::Direct, k);
+    ConvEpilogue res;
+    res.act = ConvActivation::HardSwish;
+    res.has_residual = true;
+    check_case(Path::Direct, cases[1], res);
+}
+
 // ---------------------------------------------------------------- the op
 
 // Conv with layout NHWC (as the layout pass sets it) against the NCHW op:
-// depthwise, GEMM and Winograd algorithms, picked by the op from the weights.
+// depthwise, direct, GEMM and Winograd algorithms, picked by the op from the weights.
 TEST(ConvNhwc, OpMatchesNchwOp) {
     struct OpCase {
         Shape x, w;
@@ -327,6 +353,7 @@ TEST(ConvNhwc, OpMatchesNchwOp) {
         {{1, 12, 8, 8}, {8, 3, 3, 3}, {2, 1}, {1, 1, 1, 1}, {2, 1}, 4},
         {{1, 24, 6, 6}, {12, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1},
         {{2, 16, 9, 10}, {24, 16, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1},  // Winograd
+        {{1, 3, 17, 17}, {40, 3, 7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}, 1},   // direct (stem)
     };
     for (const OpCase& c : cases) {
         const Tensor x = Tensor::from_vector<float>(c.x, random_floats(size_t(checked_numel(c.x)), 5));
