@@ -65,8 +65,8 @@ struct UnaryBench {
 
 const UnaryBench kUnary[] = {
     {"relu", &VectorKernels::relu, [](float x) { return x > 0 ? x : 0.0f; }, -4, 4},
-    {"hard_swish", &VectorKernels::hard_swish,
-     [](float x) { return x * std::max(0.0f, std::min(1.0f, x / 6 + 0.5f)); }, -4, 4},
+    {"hard_swish", &VectorKernels::hard_swish, [](float x) { return x * std::max(0.0f, std::min(1.0f, x / 6 + 0.5f)); },
+     -4, 4},
     {"exp", &VectorKernels::exp, [](float x) { return std::exp(x); }, -10, 10},
     {"log", &VectorKernels::log, [](float x) { return std::log(x); }, 0.01f, 100},
     {"sigmoid", &VectorKernels::sigmoid, sigmoid_std, -10, 10},
@@ -149,7 +149,7 @@ void run_layer_norm(benchmark::State& state, const Isa* isa, size_t d) {
         if (isa)
             for (size_t r = 0; r < kRows; ++r)
                 kernels::kernel_table(*isa).vector.layer_norm(d, x.data() + r * d, y.data() + r * d, scale.data(),
-                                                             bias.data(), 1e-5f, nullptr, nullptr);
+                                                              bias.data(), 1e-5f, nullptr, nullptr);
         else
             ref::layer_norm(x.data(), y.data(), scale.data(), bias.data(), int64_t(d), 1e-5, nullptr, nullptr, 0,
                             int64_t(kRows));
@@ -167,8 +167,8 @@ struct TransposeShape {
 const TransposeShape kTransposeShapes[] = {{1, 3, 224, 224}, {1, 32, 112, 112}, {1, 64, 56, 56}, {1, 256, 14, 14}};
 
 void run_transpose_ref(benchmark::State& state, TransposeShape s, bool to_nhwc) {
-    const std::vector<int64_t> shape = to_nhwc ? std::vector<int64_t>{s.n, s.c, s.h, s.w}
-                                               : std::vector<int64_t>{s.n, s.h, s.w, s.c};
+    const std::vector<int64_t> shape =
+        to_nhwc ? std::vector<int64_t>{s.n, s.c, s.h, s.w} : std::vector<int64_t>{s.n, s.h, s.w, s.c};
     const std::vector<int64_t> perm = to_nhwc ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 3, 1, 2};
     const size_t count = size_t(s.n * s.c * s.h * s.w);
     const std::vector<float> x = random_vector(count, -1, 1, 7);
@@ -226,8 +226,10 @@ void run_resize_ref(benchmark::State& state, TransposeShape s, bool linear) {
     std::vector<float> y(x.size() * 4);
     auto serial = [](int64_t n, int64_t, const auto& fn) { fn(int64_t(0), n); };
     for (auto _ : state) {
-        if (linear) kr::resize_interpolate<float>(x.data(), in_shape, axes, 0.0, y.data(), serial);
-        else kr::resize_nearest<float>(x.data(), in_shape, axes, 0.0f, y.data(), serial);
+        if (linear)
+            kr::resize_interpolate<float>(x.data(), in_shape, axes, 0.0, y.data(), serial);
+        else
+            kr::resize_nearest<float>(x.data(), in_shape, axes, 0.0f, y.data(), serial);
         benchmark::ClobberMemory();
     }
     set_stream_counters(state, y.size(), sizeof(float) + sizeof(float) / 4);
@@ -276,7 +278,8 @@ void run_resize_op(benchmark::State& state, TransposeShape s, bool linear, Isa i
         return a;
     };
     n.attrs = {attr("mode", linear ? "linear" : "nearest"),
-               attr("coordinate_transformation_mode", linear ? "half_pixel" : "asymmetric"), attr("nearest_mode", "floor")};
+               attr("coordinate_transformation_mode", linear ? "half_pixel" : "asymmetric"),
+               attr("nearest_mode", "floor")};
     const std::unique_ptr<rt::Op> op = rt::OpRegistry::global().find("Resize", 13)(n);
     OneThread ctx;
     ctx.table = &kernels::kernel_table(isa);
@@ -328,19 +331,23 @@ std::string shape_name(TransposeShape s) {
 
 const bool registered = [] {
     for (TransposeShape s : kTransposeShapes) {
-        benchmark::RegisterBenchmark(("BM_Transpose/nchw_to_nhwc/ref/" + shape_name(s)).c_str(), run_transpose_ref, s, true);
-        benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/ref/" + shape_name(s)).c_str(), run_transpose_ref, s, false);
+        benchmark::RegisterBenchmark(("BM_Transpose/nchw_to_nhwc/ref/" + shape_name(s)).c_str(), run_transpose_ref, s,
+                                     true);
+        benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/ref/" + shape_name(s)).c_str(), run_transpose_ref, s,
+                                     false);
         for (Isa isa : available_isas()) {
             const std::string suffix = std::string(kernels::isa_name(isa)) + "/" + shape_name(s);
-            benchmark::RegisterBenchmark(("BM_Transpose/nchw_to_nhwc/" + suffix).c_str(), run_transpose_vireo, s, true, isa);
-            benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/" + suffix).c_str(), run_transpose_vireo, s, false, isa);
+            benchmark::RegisterBenchmark(("BM_Transpose/nchw_to_nhwc/" + suffix).c_str(), run_transpose_vireo, s, true,
+                                         isa);
+            benchmark::RegisterBenchmark(("BM_Transpose/nhwc_to_nchw/" + suffix).c_str(), run_transpose_vireo, s, false,
+                                         isa);
         }
         benchmark::RegisterBenchmark(("BM_Transpose/copy/" + shape_name(s)).c_str(), run_copy, s);
     }
     for (Isa isa : available_isas()) {
         const std::string i = kernels::isa_name(isa);
-        benchmark::RegisterBenchmark(("BM_AddOp/same/" + i + "/1x64x56x56").c_str(), run_add_op,
-                                     Shape{1, 64, 56, 56}, Shape{1, 64, 56, 56}, isa);
+        benchmark::RegisterBenchmark(("BM_AddOp/same/" + i + "/1x64x56x56").c_str(), run_add_op, Shape{1, 64, 56, 56},
+                                     Shape{1, 64, 56, 56}, isa);
         benchmark::RegisterBenchmark(("BM_AddOp/bias_nchw/" + i + "/1x64x56x56").c_str(), run_add_op,
                                      Shape{1, 64, 56, 56}, Shape{64, 1, 1}, isa);
         benchmark::RegisterBenchmark(("BM_AddOp/bias_nhwc/" + i + "/1x56x56x64").c_str(), run_add_op,
@@ -360,8 +367,8 @@ const bool registered = [] {
     for (const UnaryBench& b : kUnary)
         for (size_t n : kSizes) {
             for (Isa isa : available_isas()) {
-                const std::string name = std::string("BM_Vector/") + b.name + "/" + kernels::isa_name(isa) + "/" +
-                                         std::to_string(n);
+                const std::string name =
+                    std::string("BM_Vector/") + b.name + "/" + kernels::isa_name(isa) + "/" + std::to_string(n);
                 benchmark::RegisterBenchmark(name.c_str(), run_unary_vireo, b, isa, n);
             }
             const std::string name = std::string("BM_Vector/") + b.name + "/std/" + std::to_string(n);

@@ -16,8 +16,10 @@ inline void transpose_8x8_avx(const float* in, size_t in_stride, float* out, siz
     const __m256i col_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(cols)), lanes);
     __m256 r[8];
     for (size_t i = 0; i < 8; ++i) {
-        if (full) r[i] = _mm256_loadu_ps(in + i * in_stride);
-        else r[i] = i < rows ? _mm256_maskload_ps(in + i * in_stride, col_mask) : _mm256_setzero_ps();
+        if (full)
+            r[i] = _mm256_loadu_ps(in + i * in_stride);
+        else
+            r[i] = i < rows ? _mm256_maskload_ps(in + i * in_stride, col_mask) : _mm256_setzero_ps();
     }
     // Pairs of rows interleaved, then quads, then the 128-bit halves swapped
     // into place: the classic three-stage 8x8 transpose.

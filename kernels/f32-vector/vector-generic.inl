@@ -46,11 +46,11 @@ constexpr float kTanhSmall = 0.625f;
 constexpr float kTanhP[] = {-0x1.555552p-2f, 0x1.110e1ep-3f, -0x1.b925a2p-5f, 0x1.58054cp-6f, -0x1.8f91b4p-8f};
 
 // erf(x) = x P(x^2) for |x| < 1; relative error 1.2e-9.
-constexpr float kErfP[] = {0x1.20dd74p+0f,  -0x1.81273ep-2f, 0x1.ce2cf8p-4f, -0x1.b7f90ep-6f,
-                           0x1.5405b2p-8f,  -0x1.a3f700p-11f, 0x1.496a32p-14f};
+constexpr float kErfP[] = {0x1.20dd74p+0f, -0x1.81273ep-2f,  0x1.ce2cf8p-4f, -0x1.b7f90ep-6f,
+                           0x1.5405b2p-8f, -0x1.a3f700p-11f, 0x1.496a32p-14f};
 // erfc(z) = e^(-z^2) R(t), t = 1 / (1 + z/2), for z in [0.5, 10.3]; R
 // relative error 1.5e-9 (the rounding of t adds about one ULP).
-constexpr float kErfcR[] = {0x1.e72698p-19f, 0x1.20bff2p-2f,  0x1.226d10p-2f,  0x1.e13d36p-3f, 0x1.e0d426p-3f,
+constexpr float kErfcR[] = {0x1.e72698p-19f, 0x1.20bff2p-2f, 0x1.226d10p-2f,  0x1.e13d36p-3f, 0x1.e0d426p-3f,
                             -0x1.b41592p-4f, 0x1.9d629ap-2f, -0x1.37744cp-1f, 0x1.662998p-2f, -0x1.2f5b2ep-4f};
 
 // log1p(u) = 2 atanh(s) = 2 s (1 + s^2 P(s^2)), s = u / (2 + u), u in [0, 1];
@@ -59,8 +59,8 @@ constexpr float kLog1pP[] = {0x1.55554cp-2f, 0x1.99ad98p-3f, 0x1.212078p-3f, 0x1
 
 // log(1 + f) = f - f^2/2 + f^3 P(f) for f in [sqrt(1/2) - 1, sqrt(2) - 1]; P
 // relative error 4e-7, below 3e-8 in the result.
-constexpr float kLogP[] = {0x1.555554p-2f,  -0x1.0000ccp-2f, 0x1.999fe6p-3f,  -0x1.54d1d0p-3f,
-                           0x1.23050ap-3f,  -0x1.0a0538p-3f, 0x1.033050p-3f, -0x1.469fbep-4f};
+constexpr float kLogP[] = {0x1.555554p-2f, -0x1.0000ccp-2f, 0x1.999fe6p-3f, -0x1.54d1d0p-3f,
+                           0x1.23050ap-3f, -0x1.0a0538p-3f, 0x1.033050p-3f, -0x1.469fbep-4f};
 
 constexpr float kInfinity = __builtin_inff();
 constexpr float kQuietNaN = __builtin_nanf("");
@@ -247,14 +247,13 @@ struct VectorMath {
 // ---- unary kernels ----------------------------------------------------------
 
 // Each functor holds its broadcast constants, built once per call.
-#define VIREO_UNARY(Name, ...)                                  \
-    template <class V>                                          \
-    struct Name {                                               \
-        using F = typename V::F;                                \
-        using Math = VectorMath<V>;                             \
-        explicit Name(const UnaryParams& p) : p_(p) {}          \
-        F operator()(F x) const { __VA_ARGS__ }                 \
-        UnaryParams p_;                                         \
+#define VIREO_UNARY(Name, ...)                                \
+    template <class V>                                        \
+    struct Name {                                             \
+        using F = typename V::F;                              \
+        using Math = VectorMath<V>;                           \
+        explicit Name(const UnaryParams& p) : p_(p) {}        \
+        F operator()(F x) const {__VA_ARGS__} UnaryParams p_; \
     };
 
 VIREO_UNARY(AbsOp, return V::abs(x);)
@@ -349,15 +348,11 @@ struct DivOp {
 // returns a for NaN a and for a == b, and only b's NaN needs the select.
 template <class V>
 struct MaxOp {
-    static typename V::F apply(typename V::F a, typename V::F b) {
-        return V::select(V::is_nan(b), b, V::max(b, a));
-    }
+    static typename V::F apply(typename V::F a, typename V::F b) { return V::select(V::is_nan(b), b, V::max(b, a)); }
 };
 template <class V>
 struct MinOp {
-    static typename V::F apply(typename V::F a, typename V::F b) {
-        return V::select(V::is_nan(b), b, V::min(b, a));
-    }
+    static typename V::F apply(typename V::F a, typename V::F b) { return V::select(V::is_nan(b), b, V::min(b, a)); }
 };
 
 // LoadA/LoadB produce the operand vectors for element offset i (a real load,
@@ -433,9 +428,9 @@ void affine_vec_kernel(size_t n, const float* x, float* y, const float* scale, c
     for (; i + W <= n; i += W) V::store(y + i, V::fmadd(V::load(x + i), V::load(scale + i), V::load(shift + i)));
     if (i < n) {
         const size_t r = n - i;
-        V::store_partial(y + i,
-                         V::fmadd(V::load_partial(x + i, r), V::load_partial(scale + i, r), V::load_partial(shift + i, r)),
-                         r);
+        V::store_partial(
+            y + i, V::fmadd(V::load_partial(x + i, r), V::load_partial(scale + i, r), V::load_partial(shift + i, r)),
+            r);
     }
 }
 
@@ -510,8 +505,10 @@ void softmax_strided(size_t n, size_t inner, const float* x, float* y, bool log_
         const size_t lanes = inner - c < W ? inner - c : W;
         auto load = [&](const float* p) { return lanes == W ? V::load(p) : V::load_partial(p, lanes); };
         auto store = [&](float* p, F v) {
-            if (lanes == W) V::store(p, v);
-            else V::store_partial(p, v, lanes);
+            if (lanes == W)
+                V::store(p, v);
+            else
+                V::store_partial(p, v, lanes);
         };
         F mx = load(x + c);
         for (size_t r = 1; r < n; ++r) mx = V::max(mx, load(x + r * inner + c));
@@ -535,8 +532,10 @@ void softmax_strided(size_t n, size_t inner, const float* x, float* y, bool log_
 template <class V>
 void softmax_kernel(size_t n, size_t inner, const float* x, float* y, bool log_softmax) {
     if (n == 0 || inner == 0) return;
-    if (inner == 1) softmax_row<V>(n, x, y, log_softmax);
-    else softmax_strided<V>(n, inner, x, y, log_softmax);
+    if (inner == 1)
+        softmax_row<V>(n, x, y, log_softmax);
+    else
+        softmax_strided<V>(n, inner, x, y, log_softmax);
 }
 
 template <class V>
@@ -621,7 +620,8 @@ void gather_blend_kernel(size_t n, const float* src, const int32_t* i0, const fl
     constexpr size_t W = V::kWidth;
     size_t i = 0;
     for (; i + W <= n; i += W)
-        V::store(y + i, V::fmadd(V::gather(src, i1 + i), V::load(w1 + i), V::mul(V::gather(src, i0 + i), V::load(w0 + i))));
+        V::store(y + i,
+                 V::fmadd(V::gather(src, i1 + i), V::load(w1 + i), V::mul(V::gather(src, i0 + i), V::load(w0 + i))));
     if (i < n) {
         const size_t r = n - i;
         V::store_partial(y + i,

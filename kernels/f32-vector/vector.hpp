@@ -41,8 +41,8 @@ using UnaryKernel = void (*)(size_t n, const float* x, float* y, const UnaryPara
 // driver produces: both operands walk the run, or one of them is a scalar.
 struct BinaryKernel {
     void (*vv)(size_t n, const float* a, const float* b, float* y) = nullptr;  // y[i] = a[i] op b[i]
-    void (*vs)(size_t n, const float* a, float b, float* y) = nullptr;        // y[i] = a[i] op b
-    void (*sv)(size_t n, float a, const float* b, float* y) = nullptr;        // y[i] = a op b[i]
+    void (*vs)(size_t n, const float* a, float b, float* y) = nullptr;         // y[i] = a[i] op b
+    void (*sv)(size_t n, float a, const float* b, float* y) = nullptr;         // y[i] = a op b[i]
 };
 
 struct VectorKernels {
@@ -57,7 +57,7 @@ struct VectorKernels {
     UnaryKernel reciprocal = nullptr;
     UnaryKernel floor = nullptr;
     UnaryKernel ceil = nullptr;
-    UnaryKernel softsign = nullptr;      // x / (1 + |x|)
+    UnaryKernel softsign = nullptr;  // x / (1 + |x|)
 
     // ---- unary: polynomial approximations (see the accuracy note above) ----
     UnaryKernel exp = nullptr;
@@ -91,8 +91,8 @@ struct VectorKernels {
     // LayerNormalization of one row of d elements: y = (x - mean) * inv_std *
     // scale + bias (bias may be null). mean and inv_std (1/sqrt(var + epsilon))
     // are returned for the optional outputs. Two passes, float accumulation.
-    void (*layer_norm)(size_t d, const float* x, float* y, const float* scale, const float* bias,
-                       float epsilon, float* mean, float* inv_std) = nullptr;
+    void (*layer_norm)(size_t d, const float* x, float* y, const float* scale, const float* bias, float epsilon,
+                       float* mean, float* inv_std) = nullptr;
     // out[c * out_stride + r] = in[r * in_stride + c] for r < rows, c < cols:
     // a 2-D transpose of 4-byte elements (NCHW <-> NHWC is a batch of these).
     void (*transpose_4b)(size_t rows, size_t cols, const void* in, size_t in_stride, void* out,

@@ -474,7 +474,7 @@ private:
         float* out = ctx.output(0).data<float>();
         const kernels::UnaryKernel leaky_relu = ctx.kernels().vector.leaky_relu;
         parallel_elements(ctx, layout.numel, [&](int64_t begin, int64_t end) {
-            ref::for_each_broadcast_run(layout, begin, end, [&](const auto& off, const auto& step, int64_t o, int64_t n) {
+            auto run = [&](const auto& off, const auto& step, int64_t o, int64_t n) {
                 const float* in = px + off[0];
                 const float* s = ps + off[1];
                 float* y = out + o;
@@ -483,7 +483,8 @@ private:
                 } else {
                     for (int64_t i = 0; i < n; ++i) y[i] = in[i] < 0.0f ? in[i] * s[i] : in[i];
                 }
-            });
+            };
+            ref::for_each_broadcast_run(layout, begin, end, run);
         });
     }
 

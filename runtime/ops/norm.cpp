@@ -151,7 +151,8 @@ public:
                 float* out = y.data<float>();
                 if (I == 1) {
                     ctx.parallel_for(N, grain_for(P), [&](int64_t lo, int64_t hi) {
-                        for (int64_t n = lo; n < hi; ++n) vk.affine_vec(size_t(P), in + n * P, out + n * P, a.data(), b.data());
+                        for (int64_t n = lo; n < hi; ++n)
+                            vk.affine_vec(size_t(P), in + n * P, out + n * P, a.data(), b.data());
                     });
                 } else {
                     ctx.parallel_for(N * P, grain_for(I), [&](int64_t lo, int64_t hi) {

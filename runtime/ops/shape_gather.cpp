@@ -90,7 +90,8 @@ std::optional<BatchedTranspose> as_batched_transpose(const Shape& shape, const s
         else groups.push_back({r, shape[size_t(p)]});
         previous = r;
     }
-    if (groups.size() == 2 && groups[0].first > groups[1].first) return BatchedTranspose{1, groups[1].second, groups[0].second};
+    if (groups.size() == 2 && groups[0].first > groups[1].first)
+        return BatchedTranspose{1, groups[1].second, groups[0].second};
     if (groups.size() == 3 && groups[0].first < groups[2].first && groups[2].first < groups[1].first)
         return BatchedTranspose{groups[0].second, groups[2].second, groups[1].second};
     return std::nullopt;

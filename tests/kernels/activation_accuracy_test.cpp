@@ -79,8 +79,8 @@ const Function kFunctions[] = {
          return x >= 0 ? 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))) : 0.5 * x * std::erfc(-x / std::sqrt(2.0));
      },
      6.0},
-    {"silu", &VectorKernels::silu,
-     [](double x) { return std::isinf(x) ? (x > 0 ? x : -0.0) : x * sigmoid_ref(x); }, 3.0},
+    {"silu", &VectorKernels::silu, [](double x) { return std::isinf(x) ? (x > 0 ? x : -0.0) : x * sigmoid_ref(x); },
+     3.0},
     {"softplus", &VectorKernels::softplus,
      [](double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }, 3.0},
     {"elu", &VectorKernels::elu, [](double x) { return x < 0 ? std::expm1(x) : x; }, 1.5, {1.0f, 0.0f}},
@@ -149,14 +149,14 @@ public:
     void report_and_check() const {
         for (size_t k = 0; k < isas_.size(); ++k) {
             const Stats& s = stats_[k];
-            std::printf("[accuracy] %-9s %-7s max %.3f ulp (at x = %.9g), max rel err %.3g over normal results, "
-                        "%llu inputs\n",
-                        f_.name, isa_name(isas_[k]), s.max_ulp, double(s.worst_input), s.max_rel,
-                        (unsigned long long)s.tested);
+            std::printf(
+                "[accuracy] %-9s %-7s max %.3f ulp (at x = %.9g), max rel err %.3g over normal results, "
+                "%llu inputs\n",
+                f_.name, isa_name(isas_[k]), s.max_ulp, double(s.worst_input), s.max_rel, (unsigned long long)s.tested);
             EXPECT_EQ(s.special_failures, 0u) << f_.name << " on " << isa_name(isas_[k])
-                                               << ": wrong inf/NaN result, first at x = " << s.first_special_failure;
-            EXPECT_LE(s.max_ulp, f_.max_ulp) << f_.name << " on " << isa_name(isas_[k]) << ", worst at x = "
-                                             << s.worst_input;
+                                              << ": wrong inf/NaN result, first at x = " << s.first_special_failure;
+            EXPECT_LE(s.max_ulp, f_.max_ulp)
+                << f_.name << " on " << isa_name(isas_[k]) << ", worst at x = " << s.worst_input;
         }
     }
 
@@ -179,13 +179,12 @@ TEST_P(ActivationAccuracy, WholeFloatRange) {
     sweep.run(0, uint64_t(1) << 32, exhaustive() ? 1 : 509);
     if (!exhaustive()) {
         // The special values themselves: ±0, ±inf, NaNs, the smallest and largest floats.
-        for (uint32_t bits : {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00000u,
-                              0x7f800001u, 0x00000001u, 0x80000001u, 0x00800000u, 0x80800000u, 0x7f7fffffu,
-                              0xff7fffffu})
+        for (uint32_t bits : {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00000u, 0x7f800001u,
+                              0x00000001u, 0x80000001u, 0x00800000u, 0x80800000u, 0x7f7fffffu, 0xff7fffffu})
             sweep.run(bits, uint64_t(bits) + 1, 1);
         // Dense neighbourhoods of the branch points, range limits and the
         // subnormal boundary, where a strided sweep could step over the worst case.
-        const float points[] = {0.5f,  0.625f, 0.7071068f, 1.0f,   1.4142135f, 3.92f,  4.0f, 9.0f,
+        const float points[] = {0.5f,  0.625f, 0.7071068f, 1.0f,      1.4142135f, 3.92f,  4.0f,      9.0f,
                                 14.5f, 20.0f,  87.33655f,  88.72284f, 103.97208f, 104.0f, 0x1p-126f, 1.0e-4f};
         for (float p : points) {
             sweep.around(p, 1 << 14);

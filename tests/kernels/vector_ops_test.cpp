@@ -79,7 +79,9 @@ std::vector<Tensor> run(rt::NodeDef n, const std::vector<Tensor>& inputs, Isa is
     for (size_t i = 0; i < inputs.size(); ++i) n.inputs.push_back(inputs[i].defined() ? "in" + std::to_string(i) : "");
     auto op = rt::OpRegistry::global().find(n.op_type, n.opset)(n);
     Harness h;
-    for (const Tensor& t : inputs) h.in.push_back({t.defined() ? t.dtype() : DType::Undefined, t.defined() ? t.shape() : Shape{}, t.defined() ? &t : nullptr});
+    for (const Tensor& t : inputs)
+        h.in.push_back({t.defined() ? t.dtype() : DType::Undefined, t.defined() ? t.shape() : Shape{},
+                        t.defined() ? &t : nullptr});
     h.out.resize(n.outputs.size());
     EXPECT_TRUE(op->infer(h));
     SplitRun r;
@@ -191,13 +193,17 @@ TEST(VectorOps, BinaryBroadcasts) {
     const Tensor scalar = Tensor::scalar(1.75f);
     std::vector<OpCase> cases;
     for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
-        cases.push_back({std::string(op) + " same", node(op, 14), {nchw, random_tensor({2, 5, 7, 9}, 0.5f, 2, 9)}, 1e-7, 4});
+        cases.push_back(
+            {std::string(op) + " same", node(op, 14), {nchw, random_tensor({2, 5, 7, 9}, 0.5f, 2, 9)}, 1e-7, 4});
         cases.push_back({std::string(op) + " per-channel", node(op, 14), {nchw, per_channel}, 1e-7, 4});
         cases.push_back({std::string(op) + " channels-last", node(op, 14), {nhwc, channels_last}, 1e-7, 4});
         cases.push_back({std::string(op) + " scalar-tensor", node(op, 14), {scalar, nchw}, 1e-7, 4});
         cases.push_back({std::string(op) + " outer", node(op, 14), {col, row}, 1e-7, 4});
-        cases.push_back({std::string(op) + " legacy axis", node(op, 6, 1, {attr_int("broadcast", 1), attr_int("axis", 1)}),
-                         {nchw, random_tensor({5}, 0.5f, 2, 10)}, 1e-7, 4});
+        cases.push_back({std::string(op) + " legacy axis",
+                         node(op, 6, 1, {attr_int("broadcast", 1), attr_int("axis", 1)}),
+                         {nchw, random_tensor({5}, 0.5f, 2, 10)},
+                         1e-7,
+                         4});
     }
     for (const char* op : {"Max", "Min", "Sum", "Mean"})
         cases.push_back({std::string(op) + " variadic", node(op, 13), {nchw, per_channel, row}, 2e-7, 8});
@@ -215,7 +221,10 @@ TEST(VectorOps, SoftmaxAlongEveryAxis) {
     for (const char* op : {"Softmax", "LogSoftmax"}) {
         for (int64_t axis : {-1, 1, 2, 0})
             cases.push_back({std::string(op) + " axis " + std::to_string(axis),
-                             node(op, 13, 1, {attr_int("axis", axis)}), {x}, 2e-6, 0.1});
+                             node(op, 13, 1, {attr_int("axis", axis)}),
+                             {x},
+                             2e-6,
+                             0.1});
         cases.push_back({std::string(op) + " coerced 2-D", node(op, 11, 1, {attr_int("axis", 2)}), {x}, 2e-6, 0.1});
     }
     for (const OpCase& c : cases) check_case(c);
@@ -228,12 +237,21 @@ TEST(VectorOps, Normalizations) {
     std::vector<OpCase> cases = {
         // x * a + b cancels: float a and b are each one rounding off the double ones.
         {"BatchNormalization", node("BatchNormalization", 15), {x, c5a, c5b, mean, var}, 1e-7, 4},
-        {"BatchNormalization 2-D", node("BatchNormalization", 15), {random_tensor({7, 5}, -3, 3, 17), c5a, c5b, mean, var},
-         1e-7, 4},
-        {"LayerNormalization", node("LayerNormalization", 17, 3, {attr_int("axis", -1)}),
-         {x, random_tensor({9}, 0.5f, 2, 18), random_tensor({9}, -1, 1, 19)}, 2e-5, 1e-3},
-        {"LayerNormalization 2 axes", node("LayerNormalization", 17, 1, {attr_int("axis", 2)}),
-         {x, random_tensor({7, 9}, 0.5f, 2, 20)}, 2e-5, 1e-3},
+        {"BatchNormalization 2-D",
+         node("BatchNormalization", 15),
+         {random_tensor({7, 5}, -3, 3, 17), c5a, c5b, mean, var},
+         1e-7,
+         4},
+        {"LayerNormalization",
+         node("LayerNormalization", 17, 3, {attr_int("axis", -1)}),
+         {x, random_tensor({9}, 0.5f, 2, 18), random_tensor({9}, -1, 1, 19)},
+         2e-5,
+         1e-3},
+        {"LayerNormalization 2 axes",
+         node("LayerNormalization", 17, 1, {attr_int("axis", 2)}),
+         {x, random_tensor({7, 9}, 0.5f, 2, 20)},
+         2e-5,
+         1e-3},
     };
     for (const OpCase& c : cases) check_case(c);
 }
@@ -250,16 +268,52 @@ TEST(VectorOps, ResizeImageFastPaths) {
                      attr_string("nearest_mode", nearest_mode)});
     };
     const std::vector<OpCase> cases = {
-        {"nearest x2 asymmetric floor", resize("nearest", "asymmetric", "floor"), {x, none, scales({1, 1, 2, 2})}, 0, 1},
-        {"nearest down half_pixel", resize("nearest", "half_pixel", "round_prefer_floor"), {x, none, none, sizes({2, 3, 5, 4})}, 0, 1},
-        {"nearest width only", resize("nearest", "half_pixel", "round_prefer_ceil"), {x, none, none, sizes({2, 3, 9, 23})}, 0, 1},
+        {"nearest x2 asymmetric floor",
+         resize("nearest", "asymmetric", "floor"),
+         {x, none, scales({1, 1, 2, 2})},
+         0,
+         1},
+        {"nearest down half_pixel",
+         resize("nearest", "half_pixel", "round_prefer_floor"),
+         {x, none, none, sizes({2, 3, 5, 4})},
+         0,
+         1},
+        {"nearest width only",
+         resize("nearest", "half_pixel", "round_prefer_ceil"),
+         {x, none, none, sizes({2, 3, 9, 23})},
+         0,
+         1},
         {"linear x2 half_pixel", resize("linear", "half_pixel", "floor"), {x, none, scales({1, 1, 2, 2})}, 2e-7, 4},
-        {"linear align_corners odd", resize("linear", "align_corners", "floor"), {x, none, none, sizes({2, 3, 13, 7})}, 2e-7, 4},
-        {"linear pytorch down", resize("linear", "pytorch_half_pixel", "floor"), {x, none, none, sizes({2, 3, 4, 1})}, 2e-7, 4},
-        {"linear height only", resize("linear", "asymmetric", "floor"), {x, none, none, sizes({2, 3, 20, 11})}, 2e-7, 4},
-        {"linear channel axis (reference)", resize("linear", "half_pixel", "floor"), {x, none, none, sizes({2, 5, 9, 11})}, 2e-7, 4},
-        {"Upsample-9 nearest", node("Upsample", 9, 1, {attr_string("mode", "nearest")}), {x, scales({1, 1, 3, 2})}, 0, 1},
-        {"Upsample-9 linear", node("Upsample", 9, 1, {attr_string("mode", "linear")}), {x, scales({1, 1, 2, 3})}, 2e-7, 4},
+        {"linear align_corners odd",
+         resize("linear", "align_corners", "floor"),
+         {x, none, none, sizes({2, 3, 13, 7})},
+         2e-7,
+         4},
+        {"linear pytorch down",
+         resize("linear", "pytorch_half_pixel", "floor"),
+         {x, none, none, sizes({2, 3, 4, 1})},
+         2e-7,
+         4},
+        {"linear height only",
+         resize("linear", "asymmetric", "floor"),
+         {x, none, none, sizes({2, 3, 20, 11})},
+         2e-7,
+         4},
+        {"linear channel axis (reference)",
+         resize("linear", "half_pixel", "floor"),
+         {x, none, none, sizes({2, 5, 9, 11})},
+         2e-7,
+         4},
+        {"Upsample-9 nearest",
+         node("Upsample", 9, 1, {attr_string("mode", "nearest")}),
+         {x, scales({1, 1, 3, 2})},
+         0,
+         1},
+        {"Upsample-9 linear",
+         node("Upsample", 9, 1, {attr_string("mode", "linear")}),
+         {x, scales({1, 1, 2, 3})},
+         2e-7,
+         4},
     };
     for (const OpCase& c : cases) check_case(c);
 }
@@ -275,9 +329,9 @@ TEST(VectorOps, TransposeFastPathMatchesStridedCopy) {
         {{1, 3, 40, 41}, {0, 2, 3, 1}},  // RGB image
         {{300, 70}, {1, 0}},
         {{5, 1, 17, 1, 19}, {0, 4, 3, 2, 1}},  // unit dims dropped: [5][17][19] -> [5][19][17]
-        {{4, 6, 8}, {2, 0, 1}},          // [24][8] -> [8][24]
+        {{4, 6, 8}, {2, 0, 1}},                // [24][8] -> [8][24]
         {{3, 4, 5, 6}, {0, 1, 3, 2}},
-        {{3, 4, 5, 6}, {1, 0, 2, 3}},    // not a 2-D transpose: strided copy
+        {{3, 4, 5, 6}, {1, 0, 2, 3}},  // not a 2-D transpose: strided copy
     };
     for (const Case& c : cases) {
         std::vector<int32_t> values(size_t(checked_numel(c.shape)));
@@ -292,7 +346,8 @@ TEST(VectorOps, TransposeFastPathMatchesStridedCopy) {
                 const auto y = run(node("Transpose", 13, 1, {attr_ints("perm", c.perm)}), {x}, isa, chunk);
                 ASSERT_EQ(y[0].shape(), out_shape);
                 for (size_t i = 0; i < want.size(); ++i)
-                    ASSERT_EQ(y[0].data<int32_t>()[i], want[i]) << shape_str(c.shape) << " " << isa_name(isa) << " i=" << i;
+                    ASSERT_EQ(y[0].data<int32_t>()[i], want[i])
+                        << shape_str(c.shape) << " " << isa_name(isa) << " i=" << i;
             }
     }
 }

@@ -110,66 +110,115 @@ const UnaryCase kUnaryCases[] = {
     {"abs", &VectorKernels::abs, {}, [](float x) { return double(std::fabs(x)); }, 0, -10, 10},
     {"neg", &VectorKernels::neg, {}, [](float x) { return double(-x); }, 0, -10, 10},
     {"relu", &VectorKernels::relu, {}, [](float x) { return double(relu_ref(x)); }, 0, -10, 10},
-    {"leaky_relu", &VectorKernels::leaky_relu, {0.1f, 0}, [](float x) { return double(x < 0 ? 0.1f * x : x); }, 0,
-     -10, 10},
-    {"clip", &VectorKernels::clip, {-1.5f, 2.5f},
-     [](float x) { return double(std::min(std::max(x, -1.5f), 2.5f)); }, 0, -5, 5},
-    {"hard_sigmoid", &VectorKernels::hard_sigmoid, {0.2f, 0.5f},
-     [](float x) { return double(std::max(0.0f, std::min(1.0f, 0.2f * x + 0.5f))); }, 0, -5, 5},
+    {"leaky_relu",
+     &VectorKernels::leaky_relu,
+     {0.1f, 0},
+     [](float x) { return double(x < 0 ? 0.1f * x : x); },
+     0,
+     -10,
+     10},
+    {"clip",
+     &VectorKernels::clip,
+     {-1.5f, 2.5f},
+     [](float x) { return double(std::min(std::max(x, -1.5f), 2.5f)); },
+     0,
+     -5,
+     5},
+    {"hard_sigmoid",
+     &VectorKernels::hard_sigmoid,
+     {0.2f, 0.5f},
+     [](float x) { return double(std::max(0.0f, std::min(1.0f, 0.2f * x + 0.5f))); },
+     0,
+     -5,
+     5},
     {"sqrt", &VectorKernels::sqrt, {}, [](float x) { return double(std::sqrt(x)); }, 0, 0, 100},
     {"reciprocal", &VectorKernels::reciprocal, {}, [](float x) { return double(1.0f / x); }, 0, -100, 100},
     {"floor", &VectorKernels::floor, {}, [](float x) { return double(std::floor(x)); }, 0, -100, 100},
     {"ceil", &VectorKernels::ceil, {}, [](float x) { return double(std::ceil(x)); }, 0, -100, 100},
-    {"softsign", &VectorKernels::softsign, {}, [](float x) { return double(x / (1.0f + std::fabs(x))); }, 0, -10,
-     10},
+    {"softsign", &VectorKernels::softsign, {}, [](float x) { return double(x / (1.0f + std::fabs(x))); }, 0, -10, 10},
     {"exp", &VectorKernels::exp, {}, [](float x) { return std::exp(double(x)); }, 1.25, -100, 90},
     {"log", &VectorKernels::log, {}, [](float x) { return std::log(double(x)); }, 1.25, -1, 1000},
-    {"sigmoid", &VectorKernels::sigmoid, {},
+    {"sigmoid",
+     &VectorKernels::sigmoid,
+     {},
      [](float x) {
          const double d = x;
          return d >= 0 ? 1 / (1 + std::exp(-d)) : std::exp(d) / (1 + std::exp(d));
      },
-     2.5, -20, 20},
+     2.5,
+     -20,
+     20},
     {"tanh", &VectorKernels::tanh, {}, [](float x) { return std::tanh(double(x)); }, 2.0, -10, 10},
     {"erf", &VectorKernels::erf, {}, [](float x) { return std::erf(double(x)); }, 3.0, -5, 5},
-    {"gelu", &VectorKernels::gelu, {},
+    {"gelu",
+     &VectorKernels::gelu,
+     {},
      [](float x) {
          const double d = x;
          if (std::isinf(d)) return d > 0 ? d : -0.0;
          return d >= 0 ? 0.5 * d * (1 + std::erf(d / std::sqrt(2.0))) : 0.5 * d * std::erfc(-d / std::sqrt(2.0));
      },
-     6.0, -10, 10},
-    {"silu", &VectorKernels::silu, {},
+     6.0,
+     -10,
+     10},
+    {"silu",
+     &VectorKernels::silu,
+     {},
      [](float x) {
          const double d = x;
          if (std::isinf(d)) return d > 0 ? d : -0.0;
          return d >= 0 ? d / (1 + std::exp(-d)) : d * std::exp(d) / (1 + std::exp(d));
      },
-     3.0, -20, 20},
-    {"softplus", &VectorKernels::softplus, {},
+     3.0,
+     -20,
+     20},
+    {"softplus",
+     &VectorKernels::softplus,
+     {},
      [](float x) {
          const double d = x;
          return d > 0 ? d + std::log1p(std::exp(-d)) : std::log1p(std::exp(d));
      },
-     3.0, -20, 20},
+     3.0,
+     -20,
+     20},
     // fma(x, 1/6, 1/2) instead of x / 6 + 1/2: both round the small
     // difference near x = -3, where ULPs of the result mean nothing.
-    {"hard_swish", &VectorKernels::hard_swish, {},
+    {"hard_swish",
+     &VectorKernels::hard_swish,
+     {},
      [](float x) {
          const double d = x;
          return d * std::max(0.0, std::min(1.0, d / 6 + 0.5));
      },
-     0, -8, 8, 0x1p-22},
-    {"elu", &VectorKernels::elu, {0.7f, 0}, [](float x) { return x < 0 ? 0.7f * std::expm1(double(x)) : x; }, 2.0,
-     -10, 10},
-    {"selu", &VectorKernels::selu, {1.67326319f, 1.05070102f},
+     0,
+     -8,
+     8,
+     0x1p-22},
+    {"elu",
+     &VectorKernels::elu,
+     {0.7f, 0},
+     [](float x) { return x < 0 ? 0.7f * std::expm1(double(x)) : x; },
+     2.0,
+     -10,
+     10},
+    {"selu",
+     &VectorKernels::selu,
+     {1.67326319f, 1.05070102f},
      [](float x) {
          const double v = x > 0 ? double(x) : double(1.67326319f) * std::expm1(double(x));
          return double(1.05070102f) * v;
      },
-     3.0, -10, 10},
-    {"celu", &VectorKernels::celu, {2.0f, 0},
-     [](float x) { return x > 0 ? double(x) : 2.0 * std::expm1(double(x) / 2.0); }, 2.5, -10, 10},
+     3.0,
+     -10,
+     10},
+    {"celu",
+     &VectorKernels::celu,
+     {2.0f, 0},
+     [](float x) { return x > 0 ? double(x) : 2.0 * std::expm1(double(x) / 2.0); },
+     2.5,
+     -10,
+     10},
 };
 
 class UnaryKernels : public ::testing::TestWithParam<UnaryCase> {};
@@ -188,8 +237,8 @@ void check_unary_output(const UnaryCase& c, Isa isa, const float* x, const float
             // give +0 where the float formula keeps -0, so zeros compare by value.
             const float want = float(exact);
             if (want == 0.0f && y[i] == 0.0f) continue;
-            ASSERT_TRUE(same_value(y[i], want)) << c.name << " " << where(isa, n, i, x[i]) << " got " << y[i]
-                                                << " want " << want;
+            ASSERT_TRUE(same_value(y[i], want))
+                << c.name << " " << where(isa, n, i, x[i]) << " got " << y[i] << " want " << want;
         } else {
             ASSERT_LE(ulp_error(y[i], exact), c.max_ulp)
                 << c.name << " " << where(isa, n, i, x[i]) << " got " << y[i] << " want " << exact;
@@ -273,7 +322,8 @@ TEST_P(BinaryKernels, AllOperandFormsMatchScalarExpression) {
         const BinaryKernel k = kernel_table(isa).vector.*c.entry;
         ASSERT_TRUE(k.vv && k.vs && k.sv) << c.name << " missing on " << isa_name(isa);
         for (size_t n : kLengths) {
-            GuardBuffer<float> a(test_input(n, -4, 4, uint32_t(n + 3))), b(test_input(n, -4, 4, uint32_t(n + 11), n > 2));
+            GuardBuffer<float> a(test_input(n, -4, 4, uint32_t(n + 3))),
+                b(test_input(n, -4, 4, uint32_t(n + 11), n > 2));
             GuardBuffer<float> y(n);
             k.vv(n, a.data(), b.data(), y.data());
             for (size_t i = 0; i < n; ++i)
@@ -282,10 +332,12 @@ TEST_P(BinaryKernels, AllOperandFormsMatchScalarExpression) {
             for (float s : scalars) {
                 k.vs(n, a.data(), s, y.data());
                 for (size_t i = 0; i < n; ++i)
-                    ASSERT_TRUE(same_value(y[i], c.reference(a[i], s))) << c.name << " vs " << where(isa, n, i, a[i]) << " s=" << s;
+                    ASSERT_TRUE(same_value(y[i], c.reference(a[i], s)))
+                        << c.name << " vs " << where(isa, n, i, a[i]) << " s=" << s;
                 k.sv(n, s, b.data(), y.data());
                 for (size_t i = 0; i < n; ++i)
-                    ASSERT_TRUE(same_value(y[i], c.reference(s, b[i]))) << c.name << " sv " << where(isa, n, i, b[i]) << " s=" << s;
+                    ASSERT_TRUE(same_value(y[i], c.reference(s, b[i])))
+                        << c.name << " sv " << where(isa, n, i, b[i]) << " s=" << s;
             }
             // In place on either operand, as the variadic ops accumulate.
             std::vector<float> acc = a.to_vector();
@@ -303,7 +355,8 @@ TEST(BinaryKernels, MaxMinPropagateNaNFromEitherSideAndKeepFirstOnTies) {
         std::vector<float> y(a.size());
         for (auto [kernel, ref] : {std::pair{t.max, &max_ref}, std::pair{t.min, &min_ref}}) {
             kernel.vv(a.size(), a.data(), b.data(), y.data());
-            for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(same_value(y[i], ref(a[i], b[i]))) << isa_name(isa) << " i=" << i;
+            for (size_t i = 0; i < a.size(); ++i)
+                EXPECT_TRUE(same_value(y[i], ref(a[i], b[i]))) << isa_name(isa) << " i=" << i;
         }
     }
 }
@@ -363,9 +416,11 @@ TEST(VectorKernels, SoftmaxMatchesReferenceContiguousAndStrided) {
                     t.softmax(n, inner, x.data(), y.data(), log_softmax);
                     std::vector<float> want(count);
                     if (log_softmax)
-                        ref::softmax<ref::SoftmaxKind::LogSoftmax, float>(x.data(), want.data(), int64_t(n), int64_t(inner), 0, 1);
+                        ref::softmax<ref::SoftmaxKind::LogSoftmax, float>(x.data(), want.data(), int64_t(n),
+                                                                          int64_t(inner), 0, 1);
                     else
-                        ref::softmax<ref::SoftmaxKind::Softmax, float>(x.data(), want.data(), int64_t(n), int64_t(inner), 0, 1);
+                        ref::softmax<ref::SoftmaxKind::Softmax, float>(x.data(), want.data(), int64_t(n),
+                                                                       int64_t(inner), 0, 1);
                     const std::string what = std::string(isa_name(isa)) + (log_softmax ? " log" : "") +
                                              " n=" + std::to_string(n) + " inner=" + std::to_string(inner);
                     expect_close(y.to_vector(), want, 1e-5, log_softmax ? 1e-5 : 1e-12, what);
@@ -393,9 +448,11 @@ TEST(VectorKernels, SoftmaxSpecialRows) {
                 std::vector<float> y(r.x.size()), want(r.x.size());
                 t.softmax(r.x.size(), 1, r.x.data(), y.data(), log_softmax);
                 if (log_softmax)
-                    ref::softmax<ref::SoftmaxKind::LogSoftmax, float>(r.x.data(), want.data(), int64_t(r.x.size()), 1, 0, 1);
+                    ref::softmax<ref::SoftmaxKind::LogSoftmax, float>(r.x.data(), want.data(), int64_t(r.x.size()), 1,
+                                                                      0, 1);
                 else
-                    ref::softmax<ref::SoftmaxKind::Softmax, float>(r.x.data(), want.data(), int64_t(r.x.size()), 1, 0, 1);
+                    ref::softmax<ref::SoftmaxKind::Softmax, float>(r.x.data(), want.data(), int64_t(r.x.size()), 1, 0,
+                                                                   1);
                 for (size_t i = 0; i < y.size(); ++i) {
                     if (std::isnan(want[i]) || std::isinf(want[i]))
                         EXPECT_TRUE(same_value(y[i], want[i])) << isa_name(isa) << " " << r.what << " i=" << i;
@@ -424,10 +481,10 @@ TEST(VectorKernels, LayerNormMatchesReference) {
                                  &inv_std);
                     std::vector<float> want(d);
                     float want_mean = 0, want_inv_std = 0;
-                    ref::layer_norm(x.data(), want.data(), scale.data(), with_bias ? bias.data() : nullptr,
-                                    int64_t(d), 1e-5, &want_mean, &want_inv_std, 0, 1);
-                    const std::string what = std::string(isa_name(isa)) + " d=" + std::to_string(d) +
-                                             " offset=" + std::to_string(offset);
+                    ref::layer_norm(x.data(), want.data(), scale.data(), with_bias ? bias.data() : nullptr, int64_t(d),
+                                    1e-5, &want_mean, &want_inv_std, 0, 1);
+                    const std::string what =
+                        std::string(isa_name(isa)) + " d=" + std::to_string(d) + " offset=" + std::to_string(offset);
                     // With a common offset of 1000 the inputs themselves carry
                     // only ~1e-4 absolute precision, which the result inherits.
                     expect_close(y.to_vector(), want, 1e-5, offset == 0 ? 1e-5 : 2e-3, what);
@@ -452,10 +509,12 @@ TEST(VectorKernels, GatherAndBlendMatchScalarLoops) {
                 i1[i] = int32_t(std::min(src_len - 1, size_t(i0[i]) + 1));
             }
             t.gather(n, src.data(), i0.data(), y.data());
-            for (size_t i = 0; i < n; ++i) ASSERT_TRUE(same_value(y[i], src[size_t(i0[i])])) << isa_name(isa) << " n=" << n;
+            for (size_t i = 0; i < n; ++i)
+                ASSERT_TRUE(same_value(y[i], src[size_t(i0[i])])) << isa_name(isa) << " n=" << n;
             t.blend(n, a.data(), 0.25f, b.data(), 0.75f, y.data());
             for (size_t i = 0; i < n; ++i)
-                ASSERT_TRUE(is_multiply_add(y[i], b[i], 0.75f, a[i] * 0.25f)) << isa_name(isa) << " n=" << n << " i=" << i;
+                ASSERT_TRUE(is_multiply_add(y[i], b[i], 0.75f, a[i] * 0.25f))
+                    << isa_name(isa) << " n=" << n << " i=" << i;
             t.gather_blend(n, src.data(), i0.data(), w0.data(), i1.data(), w1.data(), y.data());
             for (size_t i = 0; i < n; ++i)
                 ASSERT_TRUE(is_multiply_add(y[i], src[size_t(i1[i])], w1[i], src[size_t(i0[i])] * w0[i]))
