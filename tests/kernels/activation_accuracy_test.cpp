@@ -13,7 +13,21 @@
 // in README.md is the output of that run:
 //   VIREO_EXHAUSTIVE_ACCURACY=1 ./vireo_tests --gtest_filter='ActivationAccuracy.*'
 //
-// The bounds asserted below are those measured maxima, rounded up.
+// The bounds asserted below are the exhaustive run's maxima over all ISAs,
+// rounded up (exhaustive, GCC 12, this commit; ULPs of the exact result):
+//
+//   function  scalar  avx2   avx512   max rel err (normal results)
+//   exp       1.18    0.91   0.91     9.9e-8
+//   log       1.01    1.01   1.01     9.0e-8
+//   sigmoid   2.40    2.40   2.40     1.9e-7
+//   tanh      1.57    1.51   1.51     1.6e-7
+//   erf       3.13    2.15   2.15     2.3e-7
+//   gelu      7.04    6.21   6.21     4.5e-7
+//   silu      3.44    3.34   3.34     2.4e-7
+//   softplus  2.84    2.80   2.80     2.3e-7
+//   elu       1.44    1.38   1.38     1.3e-7   (expm1 for x < 0; Selu/Celu share it)
+//
+// The scalar column lacks fused multiply-adds, hence its extra fraction of an ULP.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -72,15 +86,15 @@ const Function kFunctions[] = {
     {"log", &VectorKernels::log, [](double x) { return std::log(x); }, 1.25},
     {"sigmoid", &VectorKernels::sigmoid, sigmoid_ref, 2.5},
     {"tanh", &VectorKernels::tanh, [](double x) { return std::tanh(x); }, 2.0},
-    {"erf", &VectorKernels::erf, [](double x) { return std::erf(x); }, 3.0},
+    {"erf", &VectorKernels::erf, [](double x) { return std::erf(x); }, 3.5},
     {"gelu", &VectorKernels::gelu,
      [](double x) {
          if (std::isinf(x)) return x > 0 ? x : -0.0;
          return x >= 0 ? 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))) : 0.5 * x * std::erfc(-x / std::sqrt(2.0));
      },
-     6.0},
+     7.5},
     {"silu", &VectorKernels::silu, [](double x) { return std::isinf(x) ? (x > 0 ? x : -0.0) : x * sigmoid_ref(x); },
-     3.0},
+     3.5},
     {"softplus", &VectorKernels::softplus,
      [](double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }, 3.0},
     {"elu", &VectorKernels::elu, [](double x) { return x < 0 ? std::expm1(x) : x; }, 1.5, {1.0f, 0.0f}},
@@ -170,6 +184,8 @@ bool exhaustive() {
     const char* e = std::getenv("VIREO_EXHAUSTIVE_ACCURACY");
     return e && std::string(e) == "1";
 }
+
+void PrintTo(const Function& f, std::ostream* os) { *os << f.name; }
 
 class ActivationAccuracy : public ::testing::TestWithParam<Function> {};
 

@@ -149,7 +149,7 @@ const UnaryCase kUnaryCases[] = {
      -20,
      20},
     {"tanh", &VectorKernels::tanh, {}, [](float x) { return std::tanh(double(x)); }, 2.0, -10, 10},
-    {"erf", &VectorKernels::erf, {}, [](float x) { return std::erf(double(x)); }, 3.0, -5, 5},
+    {"erf", &VectorKernels::erf, {}, [](float x) { return std::erf(double(x)); }, 3.5, -5, 5},
     {"gelu",
      &VectorKernels::gelu,
      {},
@@ -158,7 +158,7 @@ const UnaryCase kUnaryCases[] = {
          if (std::isinf(d)) return d > 0 ? d : -0.0;
          return d >= 0 ? 0.5 * d * (1 + std::erf(d / std::sqrt(2.0))) : 0.5 * d * std::erfc(-d / std::sqrt(2.0));
      },
-     6.0,
+     7.5,
      -10,
      10},
     {"silu",
@@ -169,7 +169,7 @@ const UnaryCase kUnaryCases[] = {
          if (std::isinf(d)) return d > 0 ? d : -0.0;
          return d >= 0 ? d / (1 + std::exp(-d)) : d * std::exp(d) / (1 + std::exp(d));
      },
-     3.0,
+     3.5,
      -20,
      20},
     {"softplus",
@@ -220,6 +220,8 @@ const UnaryCase kUnaryCases[] = {
      -10,
      10},
 };
+
+void PrintTo(const UnaryCase& c, std::ostream* os) { *os << c.name; }
 
 class UnaryKernels : public ::testing::TestWithParam<UnaryCase> {};
 
@@ -312,6 +314,8 @@ const BinaryCase kBinaryCases[] = {
     {"max", &VectorKernels::max, max_ref},
     {"min", &VectorKernels::min, min_ref},
 };
+
+void PrintTo(const BinaryCase& c, std::ostream* os) { *os << c.name; }
 
 class BinaryKernels : public ::testing::TestWithParam<BinaryCase> {};
 
