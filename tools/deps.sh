@@ -3,7 +3,7 @@
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-PKGS=(cmake g++ make libeigen3-dev libxsimd-dev libtbb-dev libgtest-dev libbenchmark-dev)
+PKGS=(cmake g++ make libeigen3-dev libtbb-dev libgtest-dev libbenchmark-dev)
 [ "${1:-}" = "--test" ] && PKGS+=(libonnx-testdata python3 python3-onnx python3-numpy)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
